@@ -1,0 +1,95 @@
+# dcrouter. The build knowledge is in package/targets.mak; see README.md.
+-include config.mak
+include package/targets.mak
+
+B ?= build
+PREFIX ?= /usr/local
+BINDIR ?= $(PREFIX)/bin
+DESTDIR ?=
+SANITIZE ?= no
+ifeq ($(SANITIZE),yes)
+  B := build-asan
+  CFLAGS += -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined -O1
+  LDFLAGS := -fsanitize=address,undefined
+endif
+CC ?= cc
+CPPFLAGS ?= -Isrc/include
+LDLIBS_SKA ?= -lskarnet
+
+.PHONY: all install clean check check-unit check-asan fuzz-smoke run deps distclean
+all: $(addprefix $(B)/bin/,$(BIN_TARGETS) $(SCRIPT_TARGETS))
+
+config.mak:
+	./configure
+
+LIBDCR_OBJS := $(LIBDCR_SRCS:%.c=$(B)/%.o)
+$(B)/libdcr.a: $(LIBDCR_OBJS)
+	@rm -f $@
+	$(AR) rcs $@ $^
+
+$(B)/%.o: %.c config.mak
+	@mkdir -p $(dir $@)
+	$(CC) $(CPPFLAGS) $(CFLAGS) -MMD -MP -c -o $@ $<
+
+define PROGRAM
+$(B)/bin/$(1): $$($(1)_SRCS:%.c=$(B)/%.o) $(B)/libdcr.a
+	@mkdir -p $$(dir $$@)
+	$$(CC) $$(LDFLAGS) -o $$@ $$^ $$($(1)_LIBS)
+endef
+$(foreach p,$(BIN_TARGETS),$(eval $(call PROGRAM,$(p))))
+
+$(B)/bin/dcr-setup: $(dcr-setup_SRC)
+	@mkdir -p $(dir $@)
+	cp $< $@ && chmod 755 $@
+
+define UNIT
+$(B)/tests/$(1): tests/unit/$(1).c $$($(1)_EXTRA:%.c=$(B)/%.o) $(B)/libdcr.a tests/unit/tap.h
+	@mkdir -p $$(dir $$@)
+	$$(CC) $$(CPPFLAGS) -Itests/unit $$(CFLAGS) $$(LDFLAGS) -o $$@ $$< $$($(1)_EXTRA:%.c=$(B)/%.o) $(B)/libdcr.a $$(LDLIBS_SKA)
+endef
+$(foreach t,$(UNIT_TESTS),$(eval $(call UNIT,$(t))))
+
+# libFuzzer targets: built with clang, their own objects, not static
+FUZZ_CFLAGS := -g -O1 -fsanitize=fuzzer,address,undefined -D_GNU_SOURCE -Isrc/include $(filter -I%,$(CPPFLAGS))
+define FUZZ
+$(B)/fuzz/$(1): tests/fuzz/$(1).c $$($(1)_EXTRA) $(LIBDCR_SRCS)
+	@mkdir -p $$(dir $$@)
+	clang $$(FUZZ_CFLAGS) -o $$@ $$^ $$(LDLIBS_SKA)
+endef
+$(foreach f,$(FUZZ_TARGETS),$(eval $(call FUZZ,$(f))))
+
+deps:
+	tools/install-deps
+
+check: deps
+	@[ -f config.mak ] || ./configure
+	$(MAKE) all
+	$(MAKE) check-unit
+	tools/run-tests $(B)
+	$(MAKE) fuzz-smoke
+
+check-unit: $(addprefix $(B)/tests/,$(UNIT_TESTS))
+	prove -e '' $^
+
+check-asan:
+	$(MAKE) SANITIZE=yes check-unit
+
+fuzz-smoke: $(addprefix $(B)/fuzz/,$(FUZZ_TARGETS))
+	tools/fuzz-smoke $(B) $(FUZZ_TARGETS)
+
+run: deps
+	@[ -f config.mak ] || ./configure
+	$(MAKE) all
+	tools/run-default $(B)
+
+install: all
+	mkdir -p $(DESTDIR)$(BINDIR)
+	for p in $(BIN_TARGETS) $(SCRIPT_TARGETS); do install -m 755 $(B)/bin/$$p $(DESTDIR)$(BINDIR)/$$p || exit 1; done
+
+clean:
+	rm -rf build build-asan
+
+distclean: clean
+	rm -f config.mak
+
+-include $(shell find $(B) -name '*.d' 2>/dev/null)

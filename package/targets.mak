@@ -1,0 +1,41 @@
+# What is built, and from what. The Makefile holds no knowledge of its own.
+
+# Installed programs (C)
+BIN_TARGETS := dcr-tcpd dcr-smtpd dcr-enqueue
+# Installed programs (shell)
+SCRIPT_TARGETS := dcr-setup
+
+# Shared internals: libdcr.a, linked into every program
+LIBDCR_SRCS := \
+  src/lib/log.c \
+  src/lib/opts.c \
+  src/lib/line.c \
+  src/lib/addr.c \
+  src/lib/esmtp.c \
+  src/lib/xtext.c \
+  src/lib/qid.c \
+  src/lib/queue.c \
+  src/lib/cidr.c
+
+dcr-tcpd_SRCS := src/tcp/dcr-tcpd.c src/tcp/rules.c src/tcp/proxy.c src/tcp/conntable.c
+dcr-tcpd_LIBS := $(LDLIBS_SKA)
+
+dcr-smtpd_SRCS := src/smtpd/dcr-smtpd.c src/smtpd/session.c src/smtpd/data.c src/smtpd/relay.c src/smtpd/child.c
+dcr-smtpd_LIBS := $(LDLIBS_SKA)
+
+dcr-enqueue_SRCS := src/queue/dcr-enqueue.c
+dcr-enqueue_LIBS := $(LDLIBS_SKA)
+
+dcr-setup_SRC := src/setup/dcr-setup.sh
+
+# Unit tests (tests/unit/NAME.c -> $(B)/tests/NAME), run under prove
+UNIT_TESTS := t-line t-addr t-esmtp t-xtext t-qid t-queue t-cidr t-proxy t-data
+
+t-proxy_EXTRA := src/tcp/proxy.c
+t-data_EXTRA := src/smtpd/data.c
+
+# Fuzz targets (tests/fuzz/NAME.c, libFuzzer with clang)
+FUZZ_TARGETS := fuzz-command fuzz-data fuzz-proxy
+fuzz-command_EXTRA :=
+fuzz-data_EXTRA := src/smtpd/data.c
+fuzz-proxy_EXTRA := src/tcp/proxy.c

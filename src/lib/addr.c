@@ -1,0 +1,3 @@
+/* ISC license. */
+/* placeholder: being written */
+typedef int dcr_placeholder_addr ;

@@ -1,0 +1,53 @@
+/* ISC license. */
+
+#include <string.h>
+#include <stdlib.h>
+
+#include <skalibs/strerr.h>
+
+#include <dcr/opts.h>
+
+static dcr_longopt const *lookup (dcr_longopt const *t, char const *name, size_t len)
+{
+  for (; t->name ; t++)
+    if (strlen(t->name) == len && !memcmp(t->name, name, len)) return t ;
+  return 0 ;
+}
+
+char const **dcr_longopts (int argc, char const *const *argv, dcr_longopt const *table, char const *usage)
+{
+  /* at most two output words per input word, plus the terminator */
+  char const **out = malloc((2 * (size_t)argc + 1) * sizeof(char const *)) ;
+  char *letters = malloc(3 * (size_t)argc + 1) ;
+  int i = 0, j = 0 ;
+  if (!out || !letters) strerr_diefu1sys(111, "allocate argv") ;
+  if (argc) out[j++] = argv[i++] ;
+  while (i < argc)
+  {
+    char const *a = argv[i] ;
+    if (a[0] != '-' || !a[1]) break ;
+    if (a[1] != '-') { out[j++] = argv[i++] ; continue ; }
+    if (!a[2]) break ;                      /* "--": the rest is not ours */
+    {
+      char const *eq = strchr(a + 2, '=') ;
+      size_t len = eq ? (size_t)(eq - a - 2) : strlen(a + 2) ;
+      dcr_longopt const *o = lookup(table, a + 2, len) ;
+      char *flag = letters + 3 * i ;
+      if (!o) strerr_dieusage(100, usage) ;
+      flag[0] = '-' ; flag[1] = o->letter ; flag[2] = 0 ;
+      out[j++] = flag ;
+      i++ ;
+      if (o->hasarg)
+      {
+        if (eq) out[j++] = eq + 1 ;
+        else if (i < argc) out[j++] = argv[i++] ;
+        else strerr_dieusage(100, usage) ;
+      }
+      else if (eq) strerr_dieusage(100, usage) ;
+    }
+  }
+  /* "--" is kept so subgetopt stops there too */
+  while (i < argc) out[j++] = argv[i++] ;
+  out[j] = 0 ;
+  return out ;
+}
