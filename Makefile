@@ -69,7 +69,7 @@ check: deps
 	$(MAKE) fuzz-smoke
 
 check-unit: $(addprefix $(B)/tests/,$(UNIT_TESTS))
-	prove -e '' $^
+	prove -e "" $^
 
 check-asan:
 	$(MAKE) SANITIZE=yes check-unit
