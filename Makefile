@@ -9,6 +9,8 @@ DESTDIR ?=
 SANITIZE ?= no
 ifeq ($(SANITIZE),yes)
   B := build-asan
+  CC := $(HOST_CC)
+  CPPFLAGS := $(HOST_CPPFLAGS)
   CFLAGS += -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined -O1
   LDFLAGS := -fsanitize=address,undefined
 endif
@@ -50,7 +52,7 @@ endef
 $(foreach t,$(UNIT_TESTS),$(eval $(call UNIT,$(t))))
 
 # libFuzzer targets: built with clang, their own objects, not static
-FUZZ_CFLAGS := -g -O1 -fsanitize=fuzzer,address,undefined -D_GNU_SOURCE -Isrc/include $(filter -I%,$(CPPFLAGS))
+FUZZ_CFLAGS := -g -O1 -fsanitize=fuzzer,address,undefined -D_GNU_SOURCE $(HOST_CPPFLAGS)
 define FUZZ
 $(B)/fuzz/$(1): tests/fuzz/$(1).c $$($(1)_EXTRA) $(LIBDCR_SRCS)
 	@mkdir -p $$(dir $$@)
