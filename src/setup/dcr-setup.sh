@@ -1,0 +1,384 @@
+#!/bin/sh
+# ISC license.
+# dcr-setup: write a ready dcrouter instance: DIR/conf (the small config
+# files), DIR/queue, DIR/service (s6 service directories with execline run
+# scripts and an s6-log logger each) and DIR/log. `s6-svscan DIR/service`
+# runs it. The page is doc/dcr-setup.md.
+set -eu
+
+PROG=dcr-setup
+USAGE="dcr-setup dir [ --hostname name ] [ --smtp addr:port ]... [ --route 'pattern targets [options]' ]... [ --relay-net cidr ]... [ --max-conns n ] [ --max-per-ip n ] [ --max-size bytes ] [ --bindir dir ] [ --basedir path ] [ --force ]"
+EXECLINEB=/usr/bin/execlineb
+nl='
+'
+
+# ------------------------------------------------------------ messages
+
+warn() { printf '%s: warning: %s\n' "$PROG" "$*" >&2; }
+die100() { printf '%s: fatal: %s\n' "$PROG" "$*" >&2; exit 100; }
+die111() { printf '%s: fatal: %s\n' "$PROG" "$*" >&2; exit 111; }
+dieusage() {
+  if [ $# -gt 0 ]; then printf '%s: fatal: %s\n' "$PROG" "$*" >&2; fi
+  printf '%s: usage: %s\n' "$PROG" "$USAGE" >&2
+  exit 100
+}
+
+# ------------------------------------------------------------ checks
+# Each check returns 0 when its argument is good; some set a variable.
+
+# decimal number without sign or leading zero, at most 18 digits
+is_uint() {
+  case $1 in ''|*[!0-9]*|0?*) return 1 ;; esac
+  [ ${#1} -le 18 ]
+}
+
+is_ip4() {
+  case $1 in ''|*[!0-9.]*|.*|*.|*..*) return 1 ;; esac
+  ip4_ifs=$IFS; IFS=.; set -- $1; IFS=$ip4_ifs
+  [ $# -eq 4 ] || return 1
+  for ip4_x in "$@"; do
+    is_uint "$ip4_x" && [ ${#ip4_x} -le 3 ] && [ "$ip4_x" -le 255 ] || return 1
+  done
+}
+
+is_ip6() {
+  case $1 in ''|*[!0-9A-Fa-f:.]*|*:::*|*::*::*|:[!:]*|*[!:]:) return 1 ;; esac
+  case $1 in *:*) ;; *) return 1 ;; esac
+  ip6_double=0
+  case $1 in *::*) ip6_double=1 ;; esac
+  ip6_ifs=$IFS; IFS=:; set -- $1; IFS=$ip6_ifs
+  ip6_n=0
+  while [ $# -gt 0 ]; do
+    case $1 in
+      '') ;;
+      *.*) [ $# -eq 1 ] && is_ip4 "$1" || return 1; ip6_n=$((ip6_n + 2)) ;;
+      *) case $1 in ?|??|???|????) ;; *) return 1 ;; esac
+         case $1 in *[!0-9A-Fa-f]*) return 1 ;; esac
+         ip6_n=$((ip6_n + 1)) ;;
+    esac
+    shift
+  done
+  if [ $ip6_double = 1 ]; then [ $ip6_n -le 7 ]; else [ $ip6_n -eq 8 ]; fi
+}
+
+# a host or domain name: letters, digits, hyphens, dots between labels
+is_domain() {
+  case $1 in ''|*[!A-Za-z0-9.-]*|.*|*.|*..*|-*|*.-*|*-.*|*-) return 1 ;; esac
+  [ ${#1} -le 253 ]
+}
+
+# words that go unquoted into execline scripts
+is_safe_path() {
+  case $1 in /*) ;; *) return 1 ;; esac
+  case $1 in *[!A-Za-z0-9._/+,@=:-]*) return 1 ;; esac
+}
+
+# --smtp ADDR:PORT -> l_host, l_port, l_name (the service directory name)
+parse_listener() {
+  case $2 in
+    \[*\]:*)
+      l_host=${2%%]:*}; l_host=${l_host#\[}; l_port=${2##*]:}
+      is_ip6 "$l_host" || die100 "$1: bad IPv6 address in $2"
+      l_host=$(printf '%s' "$l_host" | tr A-F a-f)
+      l_name=ipv6-$(printf '%s' "$l_host" | tr : _) ;;
+    \[*\])
+      die100 "$1: no port in $2 (want ADDR:PORT, as [::]:25)" ;;
+    *:*:*)
+      die100 "$1: an IPv6 address goes in brackets, as [::1]:25: $2" ;;
+    *:*)
+      l_host=${2%:*}; l_port=${2##*:}
+      is_ip4 "$l_host" || die100 "$1: bad IPv4 address in $2 (want a literal such as 0.0.0.0 or 127.0.0.1)"
+      l_name=$l_host ;;
+    *)
+      die100 "$1: want ADDR:PORT, as 0.0.0.0:25 or [::]:25: $2" ;;
+  esac
+  is_uint "$l_port" && [ "$l_port" -ge 1 ] && [ "$l_port" -le 65535 ] ||
+    die100 "$1: bad port in $2"
+}
+
+# --route 'PATTERN TARGETS [OPTIONS]' (call it under set -f: * is a pattern)
+check_route() {
+  cr_route=$1
+  set -- $1
+  [ $# -ge 2 ] || die100 "--route: want 'PATTERN TARGETS [KEY=VALUE ...]': $cr_route"
+  case $1 in
+    '*') ;;
+    '*.'*) is_domain "${1#??}" || die100 "--route: bad pattern $1: $cr_route" ;;
+    *) is_domain "$1" ||
+         die100 "--route: bad pattern $1 (want example.com, *.example.com or *): $cr_route" ;;
+  esac
+  cr_pat=$1 cr_targets=$2; shift 2
+  # the line as written: the pattern in a column, single spaces after it
+  cr_line=$(printf '%-16s %s' "$cr_pat" "$cr_targets")
+  for cr_opt in "$@"; do
+    case $cr_opt in
+      [a-z]*=?*) cr_line="$cr_line $cr_opt" ;;
+      *) die100 "--route: bad option $cr_opt (want KEY=VALUE): $cr_route" ;;
+    esac
+  done
+  case $cr_targets in ,*|*,|*,,*) die100 "--route: empty target in $cr_targets: $cr_route" ;; esac
+  cr_ifs=$IFS; IFS=,; set -- $cr_targets; IFS=$cr_ifs
+  for cr_t in "$@"; do
+    case $cr_t in
+      mx|smtp:?*|maildir:/?*) ;;
+      *) die100 "--route: bad target $cr_t (want smtp:HOST:PORT, smtp:[IP]:PORT, mx or maildir:/PATH): $cr_route" ;;
+    esac
+  done
+}
+
+# --relay-net CIDR -> r_net (with its prefix length)
+parse_net() {
+  case $1 in
+    */*) r_addr=${1%/*}; r_len=${1##*/} ;;
+    *) r_addr=$1; r_len=all ;;
+  esac
+  if is_ip4 "$r_addr"; then r_max=32
+  elif is_ip6 "$r_addr"; then r_max=128; r_addr=$(printf '%s' "$r_addr" | tr A-F a-f)
+  else die100 "--relay-net: bad address in $1 (want a CIDR such as 192.0.2.0/24 or 2001:db8::/32)"
+  fi
+  [ "$r_len" != all ] || r_len=$r_max
+  is_uint "$r_len" || die100 "--relay-net: bad prefix length in $1"
+  [ "$r_len" -le $r_max ] || die100 "--relay-net: prefix length over $r_max in $1"
+  r_net=$r_addr/$r_len
+}
+
+# ------------------------------------------------------------ options
+
+dir='' hostname='' bindir='' basedir='' force=0
+max_conns=1000 max_per_ip=50 max_size=52428800 max_rcpt=1000
+smtp_list='' route_list='' relay_list='' tls_opts='' only_args=0
+
+while [ $# -gt 0 ]; do
+  arg=$1; shift
+  if [ $only_args = 1 ]; then opt=; else
+    case $arg in
+      --) only_args=1; continue ;;
+      -h|--help) printf 'usage: %s\n' "$USAGE"; exit 0 ;;
+      --*=*) opt=${arg%%=*}; val=${arg#*=}; hasval=1 ;;
+      --?*) opt=$arg; hasval=0 ;;
+      -?*) dieusage "unknown option $arg" ;;
+      *) opt= ;;
+    esac
+  fi
+  if [ -z "$opt" ]; then
+    [ -z "$dir" ] || dieusage "one dir only: $dir, then $arg"
+    [ -n "$arg" ] || dieusage "empty dir"
+    dir=$arg
+    continue
+  fi
+  case $opt in
+    --force)
+      [ $hasval = 0 ] || dieusage "option $opt takes no argument"
+      force=1; continue ;;
+    --hostname|--smtp|--smtps|--submission|--cert|--key|--users|--route|\
+    --relay-net|--max-conns|--max-per-ip|--max-size|--bindir|--basedir) ;;
+    *) dieusage "unknown option $opt" ;;
+  esac
+  if [ $hasval = 0 ]; then
+    [ $# -gt 0 ] || dieusage "option $opt needs an argument"
+    val=$1; shift
+  fi
+  case $val in *"$nl"*) die100 "$opt: a newline in the argument" ;; esac
+  case $opt in
+    --hostname)
+      is_domain "$val" || die100 "--hostname: bad name $val (want letters, digits, hyphens and dots)"
+      hostname=$val ;;
+    --smtp)
+      parse_listener --smtp "$val"
+      case "$nl$smtp_list" in *"$nl$l_name $l_port "*)
+        die100 "--smtp: $val given twice" ;; esac
+      smtp_list="$smtp_list$l_name $l_port $l_host$nl" ;;
+    --smtps|--submission)
+      parse_listener "$opt" "$val"; tls_opts="$tls_opts $opt" ;;
+    --cert|--key|--users)
+      tls_opts="$tls_opts $opt" ;;
+    --route)
+      set -f; check_route "$val"; set +f
+      route_list="$route_list$cr_line$nl" ;;
+    --relay-net)
+      parse_net "$val"
+      relay_list="$relay_list$r_net$nl" ;;
+    --max-conns|--max-per-ip|--max-size)
+      is_uint "$val" && [ "$val" -ge 1 ] || die100 "$opt: want a number from 1: $val"
+      case $opt in
+        --max-conns) max_conns=$val ;;
+        --max-per-ip) max_per_ip=$val ;;
+        --max-size) max_size=$val ;;
+      esac ;;
+    --bindir)
+      is_safe_path "$val" || die100 "--bindir: want an absolute path of letters, digits and ._/+,@=:- : $val"
+      case $val in ?*/) val=${val%/} ;; esac
+      bindir=$val ;;
+    --basedir)
+      is_safe_path "$val" || die100 "--basedir: want an absolute path of letters, digits and ._/+,@=:- : $val"
+      case $val in ?*/) val=${val%/} ;; esac
+      basedir=$val ;;
+  esac
+done
+
+[ -n "$dir" ] || dieusage "no dir given"
+case $dir in -*) dir=./$dir ;; esac
+[ -z "$tls_opts" ] ||
+  die100 "${tls_opts# }: not supported yet (issue TLS/AUTH): dcrouter has no TLS and no AUTH so far"
+[ -n "$smtp_list" ] || die100 "no listener: give --smtp ADDR:PORT (e.g. --smtp 0.0.0.0:25)"
+if [ -z "$route_list" ] && [ -z "$relay_list" ]; then
+  warn "no --route and no --relay-net: this instance will refuse every recipient"
+fi
+[ -n "$hostname" ] || hostname=$(uname -n)
+
+# the instance directory: refuse a non-empty one without --force
+if [ -e "$dir" ] || [ -L "$dir" ]; then
+  [ -d "$dir" ] || die100 "$dir exists and is not a directory"
+  if [ $force = 0 ] && [ -n "$(ls -A "$dir")" ]; then
+    die100 "$dir exists and is not empty (--force rewrites its conf/ and service/, and keeps the queue)"
+  fi
+fi
+case $dir in /*) absdir=$dir ;; *) absdir=$(pwd)/$dir ;; esac
+if [ -z "$basedir" ]; then
+  is_safe_path "$absdir" ||
+    die100 "$absdir: the instance path must be letters, digits and ._/+,@=:- only (it goes unquoted into execline scripts)"
+fi
+if [ -z "$bindir" ]; then
+  case $0 in */*) bindir=${0%/*} ;; *) bindir=. ;; esac
+  bindir=$(cd "$bindir" && pwd) || die111 "unable to find the directory of $0"
+  is_safe_path "$bindir" || die100 "$bindir: give --bindir: this path cannot go unquoted into execline scripts"
+fi
+missing=
+for p in dcr-tcpd dcr-smtpd dcr-enqueue; do
+  [ -x "$bindir/$p" ] || missing="$missing $p"
+done
+[ -z "$missing" ] ||
+  warn "not in $bindir (yet):$missing; the services need them to start"
+
+# ------------------------------------------------------------ writing
+
+umask 022
+mkdir -p "$dir" || die111 "unable to mkdir $dir"
+absdir=$(cd "$dir" && pwd) || die111 "unable to chdir to $dir"
+[ -n "$basedir" ] || basedir=$absdir
+is_safe_path "$basedir" || die100 "$basedir: the instance path must be letters, digits and ._/+,@=:- only"
+
+# mkd MODE PATH: make a directory unless it exists
+mkd() {
+  [ -d "$2" ] || mkdir -m "$1" "$2" || die111 "unable to mkdir $2"
+}
+
+# put MODE PATH FUNCTION: write what FUNCTION prints to PATH, atomically
+put() {
+  put_tmp=$2.dcr-setup.tmp
+  "$3" > "$put_tmp" || die111 "unable to write $put_tmp"
+  chmod "$1" "$put_tmp" || die111 "unable to chmod $put_tmp"
+  mv -f "$put_tmp" "$2" || die111 "unable to rename $put_tmp to $2"
+}
+
+gen_hostname() { printf '%s\n' "$hostname"; }
+gen_max_size() { printf '%s\n' "$max_size"; }
+gen_max_rcpt() { printf '%s\n' "$max_rcpt"; }
+
+gen_routes() {
+  cat <<'EOF'
+# routes: where mail goes, and which domains this gateway accepts mail for.
+# Written by dcr-setup; edit at will, it is read again at each connection.
+# One rule a line:   PATTERN   TARGETS   [KEY=VALUE ...]
+#   PATTERN  example.com, *.example.com (its subdomains) or * (the default);
+#            the most specific one wins
+#   TARGETS  comma-separated: smtp:HOST:PORT  smtp:[IP]:PORT  mx  maildir:/PATH
+#   OPTIONS  balance=ordered|roundrobin|random  tls=none|may|encrypt|verify
+#            sender=PATTERN  auth=FILE
+# Mail for the domain of any pattern but * is accepted from anyone; for
+# other domains only from relay clients (conf/tcprules). doc/dcr-setup.md.
+EOF
+  if [ -z "$route_list" ]; then
+    printf '%s\n' "# No route was given: no domain is accepted from outside;" \
+      "# only relay clients (conf/tcprules) may send mail."
+  else
+    printf '%s' "$route_list"
+  fi
+}
+
+gen_tcprules() {
+  cat <<'EOF'
+# tcprules: dcr-tcpd's access rules, read again when the file changes.
+# Written by dcr-setup; edit at will.
+# One rule a line:   CIDR   allow|deny   [VAR=value ...]   [msg="reply line"]
+# The longest matching prefix wins; a client no rule matches is allowed.
+# RELAYCLIENT= lets a client send mail to any domain, not only to those
+# of conf/routes. doc/dcr-setup.md.
+EOF
+  if [ -z "$relay_list" ]; then
+    printf '%s\n' "# No relay network was given: no client may relay."
+  else
+    printf '%s' "$relay_list" | while IFS= read -r net; do
+      printf '%-24s allow RELAYCLIENT=\n' "$net"
+    done
+  fi
+}
+
+# the service of one listener: $s_name $s_host $s_port $s_listen
+gen_smtpd_run() {
+  cat <<EOF
+#!$EXECLINEB -P
+# dcrouter SMTP listener on $s_listen, written by dcr-setup.
+# dcr-tcpd accepts connections (limits, conf/tcprules) and signals
+# readiness on fd 3, dcr-smtpd speaks SMTP, dcr-enqueue commits each
+# message to the queue. stderr goes to the logger (log/run).
+fdmove -c 2 1
+$bindir/dcr-tcpd -d 3 -c $max_conns -C $max_per_ip -r $basedir/conf/tcprules $s_host $s_port
+$bindir/dcr-smtpd -c $basedir/conf -S $basedir/queue/tmp
+$bindir/dcr-enqueue $basedir/queue
+EOF
+}
+
+gen_notification_fd() { printf '3\n'; }
+
+gen_log_run() {
+  cat <<EOF
+#!$EXECLINEB -P
+s6-log -b n20 s1000000 t $basedir/log/$s_name
+EOF
+}
+
+# conf/
+mkd 0755 "$dir/conf"
+put 0644 "$dir/conf/hostname" gen_hostname
+put 0644 "$dir/conf/max-size" gen_max_size
+put 0644 "$dir/conf/max-rcpt" gen_max_rcpt
+put 0644 "$dir/conf/routes" gen_routes
+put 0644 "$dir/conf/tcprules" gen_tcprules
+
+# queue/: made when missing, its contents never touched
+mkd 0750 "$dir/queue"
+for d in tmp mess new env; do mkd 0750 "$dir/queue/$d"; done
+if [ ! -e "$dir/queue/trigger" ] && [ ! -L "$dir/queue/trigger" ]; then
+  mkfifo -m 0640 "$dir/queue/trigger" || die111 "unable to mkfifo $dir/queue/trigger"
+fi
+if [ ! -e "$dir/queue/lock" ] && [ ! -L "$dir/queue/lock" ]; then
+  : > "$dir/queue/lock" && chmod 0640 "$dir/queue/lock" ||
+    die111 "unable to create $dir/queue/lock"
+fi
+
+# service/ and log/
+mkd 0755 "$dir/service"
+mkd 0750 "$dir/log"
+wanted=
+while read -r s_name s_port s_host; do
+  [ -n "$s_name" ] || continue
+  case $s_host in *:*) s_listen="[$s_host]:$s_port" ;; *) s_listen=$s_host:$s_port ;; esac
+  s_name=smtpd-$s_name-$s_port
+  wanted="$wanted $s_name "
+  mkd 0755 "$dir/service/$s_name"
+  mkd 0755 "$dir/service/$s_name/log"
+  mkd 0750 "$dir/log/$s_name"
+  put 0755 "$dir/service/$s_name/run" gen_smtpd_run
+  put 0644 "$dir/service/$s_name/notification-fd" gen_notification_fd
+  put 0755 "$dir/service/$s_name/log/run" gen_log_run
+done <<EOF
+$smtp_list
+EOF
+
+# listeners dropped since the last run: remove their services, keep logs
+for s in "$dir"/service/smtpd-*; do
+  [ -d "$s" ] || continue
+  case $wanted in *" ${s##*/} "*) ;; *) rm -rf "$s" || die111 "unable to remove $s" ;; esac
+done
+exit 0

@@ -1,0 +1,127 @@
+#!/usr/bin/python3
+# ISC license.
+"""An instance made by dcr-setup runs as it is under s6-svscan: the
+listeners come up and say they are ready (s6-svwait -U), the banner names
+conf/hostname, conf/routes decides what is accepted, a message sent with
+smtplib is committed to DIR/queue/new, its id is in DIR/log/<service>/current,
+and s6-svscanctl -t stops the whole tree. Programs come from $DCR_BIN; the
+run scripts name them there because dcr-setup lives there too."""
+
+import os
+import shutil
+import smtplib
+import subprocess
+import sys
+import tempfile
+import time
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), '..', 'lib'))
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from dcrtest import ok, is_, like, diag, skip, run, bin_path, queued_id  # noqa: E402
+from s6lib import free_port, have_ipv6, procs_under, wait_ready, wait_for, kill_under  # noqa: E402
+
+
+def send(host, port, rcpts):
+    """EHLO, MAIL, RCPT each of rcpts, DATA: the RCPT codes and DATA reply."""
+    s = smtplib.SMTP(timeout=10)
+    try:
+        code, banner = s.connect(host, port)
+        s.ehlo('client.setup.test')
+        s.mail('sender@client.setup.test')
+        codes = [s.rcpt(r)[0] for r in rcpts]
+        data = s.data(b'Subject: dcr-setup test\r\n\r\nhello from 04-instance-runs-under-s6-svscan\r\n')
+        s.quit()
+        return banner.decode('latin-1'), codes, data
+    finally:
+        s.close()
+
+
+def main():
+    if not shutil.which('s6-svscan') or not os.path.exists('/usr/bin/execlineb'):
+        skip('s6 or execline is not installed', 1)
+        return
+    tmp = tempfile.mkdtemp(prefix='dcr-setup-s6-')
+    svscan = None
+    logf = None
+    try:
+        inst = os.path.join(tmp, 'inst')
+        port = free_port('127.0.0.1')
+        args = [bin_path('dcr-setup'), inst, '--hostname', 'mx.setup.test',
+                '--smtp', '127.0.0.1:%d' % port,
+                '--route', 'example.test maildir:%s/mail' % tmp]
+        v6 = have_ipv6()
+        if v6:
+            port6 = free_port('::1')
+            args += ['--smtp', '[::1]:%d' % port6]
+        r = subprocess.run(args, capture_output=True, text=True, timeout=30)
+        if not is_(r.returncode, 0, 'dcr-setup makes the instance'):
+            diag(r.stderr)
+            return
+        svc = os.path.join(inst, 'service', 'smtpd-127.0.0.1-%d' % port)
+        services = [svc]
+        if v6:
+            svc6 = os.path.join(inst, 'service', 'smtpd-ipv6-__1-%d' % port6)
+            services.append(svc6)
+
+        logf = open(os.path.join(tmp, 's6-svscan.log'), 'wb')
+        svscan = subprocess.Popen(['s6-svscan', os.path.join(inst, 'service')],
+                                  stdin=subprocess.DEVNULL, stdout=logf,
+                                  stderr=subprocess.STDOUT, start_new_session=True)
+        for s in services:
+            if not ok(wait_ready(s), 'service %s is up and ready' % os.path.basename(s)):
+                log = os.path.join(inst, 'log', os.path.basename(s), 'current')
+                diag(wait_for(log, '\0', 0)[-2000:])
+                return
+
+        banner, codes, data = send('127.0.0.1', port,
+                                   ['nobody@elsewhere.test', 'user@example.test'])
+        like(banner, r'mx\.setup\.test', 'the banner names conf/hostname')
+        is_(codes, [554, 250], 'conf/routes: example.test accepted, elsewhere.test refused')
+        is_(data[0], 250, 'the message is accepted: %r' % (data,))
+        qid = queued_id(data[1])
+        ok(qid, 'the reply gives the queue id')
+        ok(qid and os.path.exists(os.path.join(inst, 'queue', 'new', qid)),
+           'the message is in DIR/queue/new')
+        current = os.path.join(inst, 'log', os.path.basename(svc), 'current')
+        got = wait_for(current, 'id=%s' % qid)
+        if not ok(qid and 'id=%s' % qid in got,
+                  'its id is logged in DIR/log/%s/current' % os.path.basename(svc)):
+            diag(got[-2000:])
+
+        if v6:
+            banner, codes, data = send('::1', port6, ['user@example.test'])
+            qid6 = queued_id(data[1])
+            ok(data[0] == 250 and qid6 and
+               os.path.exists(os.path.join(inst, 'queue', 'new', qid6)),
+               'the [::1] listener queues too: %r' % (data,))
+        else:
+            skip('no IPv6 loopback', 1)
+
+        subprocess.run(['s6-svscanctl', '-t', os.path.join(inst, 'service')], timeout=10)
+        try:
+            rc = svscan.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            rc = None
+        is_(rc, 0, 's6-svscanctl -t stops s6-svscan')
+        deadline = time.time() + 5
+        while procs_under(tmp) and time.time() < deadline:
+            time.sleep(0.1)
+        is_(procs_under(tmp), [], 'no process of the instance is left')
+    finally:
+        if svscan and svscan.poll() is None:
+            subprocess.run(['s6-svscanctl', '-q', os.path.join(tmp, 'inst', 'service')],
+                           timeout=10, capture_output=True)
+            try:
+                svscan.wait(timeout=5)
+            except subprocess.TimeoutExpired:
+                pass
+        kill_under(tmp)
+        if svscan and svscan.poll() is None:
+            svscan.kill()
+            svscan.wait()
+        if logf:
+            logf.close()
+        shutil.rmtree(tmp, ignore_errors=True)
+
+
+run(main, timeout=90)

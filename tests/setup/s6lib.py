@@ -1,0 +1,94 @@
+# ISC license.
+"""s6lib: helpers of the tests/setup python tests that run an instance
+made by dcr-setup under s6-svscan."""
+
+import os
+import signal
+import socket
+import subprocess
+import time
+
+from dcrtest import diag
+
+__all__ = ['free_port', 'have_ipv6', 'procs_under', 'wait_ready', 'wait_for',
+           'kill_under']
+
+
+def free_port(host):
+    fam = socket.AF_INET6 if ':' in host else socket.AF_INET
+    s = socket.socket(fam, socket.SOCK_STREAM)
+    try:
+        s.bind((host, 0))
+        return s.getsockname()[1]
+    finally:
+        s.close()
+
+
+def have_ipv6():
+    try:
+        free_port('::1')
+        return True
+    except OSError:
+        return False
+
+
+def procs_under(path):
+    """Pids of the processes whose command line or cwd is under path:
+    everything this test started (the path is its own temp dir)."""
+    me, out = os.getpid(), []
+    for p in os.listdir('/proc'):
+        if not p.isdigit() or int(p) == me:
+            continue
+        try:
+            with open('/proc/%s/stat' % p) as f:
+                if f.read().rsplit(')', 1)[1].split()[0] == 'Z':
+                    continue   # a zombie is dead already
+            with open('/proc/%s/cmdline' % p, 'rb') as f:
+                cmd = f.read()
+            cwd = os.readlink('/proc/%s/cwd' % p)
+        except OSError:
+            continue
+        if path.encode() in cmd or cwd.startswith(path):
+            out.append(int(p))
+    return out
+
+
+def wait_ready(svc, timeout=15):
+    """s6-svwait -U: up and ready (dcr-tcpd wrote to notification-fd).
+    Retried while s6-supervise has not made the service's fifodir yet."""
+    deadline = time.time() + timeout
+    r = None
+    while time.time() < deadline:
+        r = subprocess.run(['s6-svwait', '-U', '-t', '1000', svc],
+                           capture_output=True, text=True, timeout=10)
+        if r.returncode == 0:
+            return True
+        time.sleep(0.1)
+    diag('s6-svwait -U %s: %s' % (svc, r.stderr.strip() if r else ''))
+    return False
+
+
+def wait_for(path, text, timeout=5):
+    deadline = time.time() + timeout
+    got = ''
+    while time.time() < deadline:
+        try:
+            with open(path, errors='replace') as f:
+                got = f.read()
+        except OSError:
+            got = ''
+        if text in got:
+            return got
+        time.sleep(0.05)
+    return got
+
+
+def kill_under(path):
+    """SIGTERM, then SIGKILL, every process procs_under(path) finds."""
+    for sig in (signal.SIGTERM, signal.SIGKILL):
+        for pid in procs_under(path):
+            try:
+                os.kill(pid, sig)
+            except OSError:
+                pass
+        time.sleep(0.2)
