@@ -48,7 +48,8 @@ __all__ = [
     'ok', 'is_', 'like', 'diag', 'note', 'skip', 'plan', 'done', 'run',
     'failures', 'bin_path', 'Gateway', 'RawClient', 'dialogue', 'smtp',
     'qid_bucket', 'queued_id', 'unescape', 'swaks', 'reply_code',
-    'DEFAULT_ROUTES', 'LIB_DIR', 'Timeout',
+    'DEFAULT_ROUTES', 'LIB_DIR', 'Timeout', 'session', 'children_of',
+    'rss_kb', 'smtpd_pids',
 ]
 
 LIB_DIR = os.path.dirname(os.path.abspath(__file__))
@@ -228,12 +229,16 @@ class Gateway(object):
                 saw (see .captures())
     host        '127.0.0.1' or '::1'
     hostname    conf/hostname (banner, Received)
+    server      'dcr-tcpd' (default), or 'tcpserver' to run dcr-smtpd under
+                ucspi-tcp's tcpserver instead (no rules, no tcpd options)
     """
 
     def __init__(self, routes=DEFAULT_ROUTES, tcprules=None, smtpd_opts=(),
                  tcpd_opts=(), max_size=None, conf=None, env=None,
                  relayclient=False, child=None, capture=False,
-                 host='127.0.0.1', hostname='mx.dcrtest', ready_timeout=5):
+                 host='127.0.0.1', hostname='mx.dcrtest', ready_timeout=5,
+                 server='dcr-tcpd'):
+        self.server = server
         self.routes = routes
         self.tcprules = tcprules
         self.smtpd_opts = list(smtpd_opts)
@@ -300,10 +305,15 @@ class Gateway(object):
             child = [bin_path('dcr-enqueue'), self.queue]
         if self.capture:
             child = ['/usr/bin/python3', '-S', CAPTURE, self.path('capture')] + list(child)
-        argv = [bin_path('dcr-tcpd'), '-d', str(notify_fd)]
-        if self.rulesfile:
-            argv += ['-r', self.rulesfile]
-        argv += self.tcpd_opts + [self.host, str(self.port)]
+        if self.server == 'tcpserver':
+            # -1: print the port once bound; -RHl0: no DNS/ident look-ups
+            argv = ['tcpserver', '-1', '-R', '-H', '-l', '0', '-c', '400',
+                    self.host, '0']
+        else:
+            argv = [bin_path('dcr-tcpd'), '-d', str(notify_fd)]
+            if self.rulesfile:
+                argv += ['-r', self.rulesfile]
+            argv += self.tcpd_opts + [self.host, str(self.port)]
         argv += [bin_path('dcr-smtpd'), '-c', self.confdir,
                  '-S', os.path.join(self.queue, 'tmp')] + self.smtpd_opts
         return argv + list(child)
@@ -322,10 +332,12 @@ class Gateway(object):
             self.logf = open(self.path('log'), 'ab')
             try:
                 self.argv = self._argv(w)
+                tcpserver = self.server == 'tcpserver'
                 self.proc = subprocess.Popen(
-                    self.argv, stdin=subprocess.DEVNULL, stdout=self.logf,
-                    stderr=self.logf, pass_fds=(w,), env=env,
-                    start_new_session=True, cwd=self.dir)
+                    self.argv, stdin=subprocess.DEVNULL,
+                    stdout=w if tcpserver else self.logf,
+                    stderr=self.logf, pass_fds=() if tcpserver else (w,),
+                    env=env, start_new_session=True, cwd=self.dir)
             finally:
                 os.close(w)
             try:
@@ -341,6 +353,8 @@ class Gateway(object):
             finally:
                 os.close(r)
             if b'\n' in got:
+                if self.server == 'tcpserver':
+                    self.port = int(got.split(b'\n')[0])
                 return self
             last = 'dcr-tcpd not ready (exit %r): %s' % (self.proc.poll(), self.log()[-2000:])
             self._kill()
@@ -663,6 +677,60 @@ def dialogue(target, script, name='dialogue', timeout=5):
         if own:
             c.close()
     return replies
+
+
+def session(gw, *cmds, ehlo='EHLO client.dcrtest', timeout=10):
+    """A fresh connection: banner, ehlo (None: none), then each command
+    (str or bytes, CRLF added) with its reply. Returns the list of
+    (code, text) replies of cmds, in order; (None, '') once the peer has
+    closed or gone silent."""
+    out = []
+    with RawClient(gw.host, gw.port, timeout=timeout) as c:
+        c.reply()
+        if ehlo:
+            c.cmd(ehlo)
+        for cmd in cmds:
+            try:
+                out.append(c.cmd(cmd))
+            except OSError:
+                out.append((None, ''))
+    return out
+
+
+# --------------------------------------------------------------- processes
+
+def children_of(pid):
+    """Pids whose parent is pid (from /proc)."""
+    out = []
+    for d in os.listdir('/proc'):
+        if not d.isdigit():
+            continue
+        try:
+            with open('/proc/%s/stat' % d) as f:
+                st = f.read()
+        except OSError:
+            continue
+        fields = st[st.rindex(')') + 2:].split()
+        if int(fields[1]) == pid:
+            out.append(int(d))
+    return out
+
+
+def smtpd_pids(gw):
+    """The session processes of a gateway (children of dcr-tcpd)."""
+    return children_of(gw.proc.pid)
+
+
+def rss_kb(pid):
+    """VmRSS of pid in KiB, or None."""
+    try:
+        with open('/proc/%d/status' % pid) as f:
+            for line in f:
+                if line.startswith('VmRSS:'):
+                    return int(line.split()[1])
+    except OSError:
+        return None
+    return None
 
 
 # --------------------------------------------------------------- swaks
