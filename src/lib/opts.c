@@ -19,7 +19,7 @@ char const **dcr_longopts (int argc, char const *const *argv, dcr_longopt const 
   /* at most two output words per input word, plus the terminator */
   char const **out = malloc((2 * (size_t)argc + 1) * sizeof(char const *)) ;
   char *letters = malloc(3 * (size_t)argc + 1) ;
-  int i = 0, j = 0 ;
+  int i = 0, j = 0, used = 0 ;
   if (!out || !letters) strerr_diefu1sys(111, "allocate argv") ;
   if (argc) out[j++] = argv[i++] ;
   while (i < argc)
@@ -34,6 +34,7 @@ char const **dcr_longopts (int argc, char const *const *argv, dcr_longopt const 
       dcr_longopt const *o = lookup(table, a + 2, len) ;
       char *flag = letters + 3 * i ;
       if (!o) strerr_dieusage(100, usage) ;
+      used = 1 ;
       flag[0] = '-' ; flag[1] = o->letter ; flag[2] = 0 ;
       out[j++] = flag ;
       i++ ;
@@ -49,5 +50,6 @@ char const **dcr_longopts (int argc, char const *const *argv, dcr_longopt const 
   /* "--" is kept so subgetopt stops there too */
   while (i < argc) out[j++] = argv[i++] ;
   out[j] = 0 ;
+  if (!used) free(letters) ;   /* else the new argv points into it */
   return out ;
 }

@@ -1,0 +1,37 @@
+/* ISC license. */
+#ifndef DCR_TCP_TCPD_H
+#define DCR_TCP_TCPD_H
+
+/* What the dcr-tcpd parent hands to the child it forks for a connection. */
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include <skalibs/gccattributes.h>
+#include <skalibs/ip46.h>
+
+#include "rules.h"
+
+typedef struct tcpd_s tcpd ;
+struct tcpd_s
+{
+  char const *const *argv ;   /* the program to run */
+  uint32_t proxytimeout ;     /* milliseconds to wait for a PROXY header */
+  int verbose ;
+  rulesfile *rules ;          /* 0 without -r */
+} ;
+
+/* In the child, with the accepted socket fd from peer:port. proxied:
+   peer is a trusted balancer, read its PROXY header first; then apply
+   the rules to the client it names (otherwise the parent has already
+   matched them: r is the rule that matched, or 0). Sets the UCSPI
+   environment and execs the program, or exits. */
+extern void tcpd_child (tcpd const *t, int fd, ip46full const *peer, uint16_t port, int proxied, rule const *r) gccattr_noreturn ;
+
+/* Send a line (already ending in CRLF) without ever blocking, and close. */
+extern void tcpd_refuse (int fd, char const *line, size_t len) ;
+
+/* The standard log line for a refused client. */
+extern void tcpd_log_refuse (char const *reason, ip46full const *ip, uint16_t port, rule const *r) ;
+
+#endif
