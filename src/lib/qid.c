@@ -11,16 +11,24 @@ static void hex (char *s, unsigned long long v, unsigned int n)
   while (n--) { s[n] = digits[v & 15] ; v >>= 4 ; }
 }
 
+/* Strictly increasing within a process: the time never goes back (a
+   clock stepped back is held at the last value used), and when the
+   4-digit counter wraps within one microsecond the time moves on by one. */
 void dcr_qid_make (char *id)
 {
   static unsigned int counter = 0 ;
+  static unsigned long long last = 0 ;
   struct timeval tv ;
   unsigned long long us ;
+  unsigned int c = counter ;
+  counter = (counter + 1) & 0xffff ;
   gettimeofday(&tv, 0) ;
   us = (unsigned long long)tv.tv_sec * 1000000ULL + (unsigned long long)tv.tv_usec ;
+  if (us <= last) us = c ? last : last + 1 ;
+  last = us ;
   hex(id, us, 13) ;
   hex(id + 13, (unsigned long long)getpid(), 6) ;
-  hex(id + 19, counter++, 4) ;
+  hex(id + 19, c, 4) ;
   id[DCR_QID_LEN] = 0 ;
 }
 

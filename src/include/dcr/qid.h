@@ -10,9 +10,10 @@
       6 digits  pid
       4 digits  a per-process counter
    e.g. 0640a1f2b3c4d00123a0001. Two processes cannot share a pid in the
-   same microsecond; one process changes counter. dcr-enqueue also relies
-   on link(2) refusing an existing name, so a clock stepped back cannot
-   overwrite a message. */
+   same microsecond; one process changes counter, and its ids are
+   strictly increasing even when the clock steps back (src/lib/qid.c).
+   dcr-enqueue also relies on link(2) refusing an existing name, so a
+   clock stepped back cannot overwrite a message. */
 #define DCR_QID_LEN 23
 #define DCR_QID_SPLIT 64   /* hashed subdirectories of the queue: 00..3f */
 
