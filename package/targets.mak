@@ -15,12 +15,13 @@ LIBDCR_SRCS := \
   src/lib/xtext.c \
   src/lib/qid.c \
   src/lib/queue.c \
+  src/lib/envelope.c \
   src/lib/cidr.c
 
-dcr-tcpd_SRCS := src/tcp/dcr-tcpd.c src/tcp/rules.c src/tcp/proxy.c src/tcp/conntable.c
+dcr-tcpd_SRCS := src/tcp/dcr-tcpd.c src/tcp/child.c src/tcp/rules.c src/tcp/proxy.c src/tcp/conntable.c
 dcr-tcpd_LIBS := $(LDLIBS_SKA)
 
-dcr-smtpd_SRCS := src/smtpd/dcr-smtpd.c src/smtpd/session.c src/smtpd/data.c src/smtpd/relay.c src/smtpd/child.c
+dcr-smtpd_SRCS := src/smtpd/dcr-smtpd.c src/smtpd/session.c src/smtpd/envelope.c src/smtpd/message.c src/smtpd/data.c src/smtpd/relay.c src/smtpd/child.c src/smtpd/io.c
 dcr-smtpd_LIBS := $(LDLIBS_SKA)
 
 dcr-enqueue_SRCS := src/queue/dcr-enqueue.c

@@ -1,0 +1,190 @@
+/* ISC license. */
+
+#include <errno.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <skalibs/types.h>
+#include <skalibs/sgetopt.h>
+#include <skalibs/strerr.h>
+#include <skalibs/buffer.h>
+#include <skalibs/stralloc.h>
+#include <skalibs/djbunix.h>
+#include <skalibs/iopause.h>
+#include <skalibs/tai.h>
+#include <skalibs/sig.h>
+
+#include <dcr/log.h>
+#include "smtpd.h"
+
+#define USAGE "dcr-smtpd [ -c confdir ] [ -h hostname ] [ -s maxsize ] [ -n maxrcpt ] [ -R routes ] [ -g greetdelay ] [ -e maxerrors ] [ -t timeout ] [ -T datatimeout ] [ -S spooldir ] prog..."
+#define dieusage() strerr_dieusage(100, USAGE)
+
+static char inbuf[SMTPD_INSIZE] ;
+static char outbuf[SMTPD_OUTSIZE] ;
+static smtpd s ;
+
+/* DIR/name, first line, trimmed, into buf; 0 if the file is missing */
+static int conffile (char const *dir, char const *name, char *buf, size_t max)
+{
+  size_t dlen = strlen(dir), nlen = strlen(name), i = 0 ;
+  char path[dlen + nlen + 2] ;
+  ssize_t r ;
+  memcpy(path, dir, dlen) ; path[dlen] = '/' ; memcpy(path + dlen + 1, name, nlen + 1) ;
+  r = openreadnclose(path, buf, max - 1) ;
+  if (r < 0)
+  {
+    if (errno == ENOENT) return 0 ;
+    strerr_diefu2sys(111, "read ", path) ;
+  }
+  buf[r] = 0 ;
+  while (buf[i] && buf[i] != '\n') i++ ;
+  buf[i] = 0 ;
+  while (i && (buf[i-1] == ' ' || buf[i-1] == '\t' || buf[i-1] == '\r')) buf[--i] = 0 ;
+  return 1 ;
+}
+
+static void confnum (char const *dir, char const *name, unsigned long long *v)
+{
+  char buf[64] ;
+  uint64_t u ;
+  if (!dir || !conffile(dir, name, buf, sizeof(buf))) return ;
+  if (!uint640_scan(buf, &u)) strerr_dief5x(100, dir, "/", name, ": not a number: ", buf) ;
+  *v = u ;
+}
+
+static unsigned long long num (char const *arg)
+{
+  uint64_t u ;
+  if (!uint640_scan(arg, &u)) dieusage() ;
+  return u ;
+}
+
+static char const *printable (char const *x)
+{
+  char const *p = x ;
+  if (!x || !*x) return 0 ;
+  for (; *p ; p++) if ((unsigned char)*p <= ' ' || (unsigned char)*p >= 0x7f) return 0 ;
+  return p - x > 255 ? 0 : x ;
+}
+
+/* Before the banner: a client that talks first is refused (554). */
+static void greet (unsigned int ms)
+{
+  iopause_fd x = { .fd = 0, .events = IOPAUSE_READ } ;
+  tain d, t ;
+  tain_now_g() ;
+  tain_from_millisecs(&t, ms) ;
+  tain_add_g(&d, &t) ;
+  if (iopause_g(&x, 1, &d) <= 0 || !(x.revents & (IOPAUSE_READ | IOPAUSE_EXCEPT))) return ;
+  if (buffer_fill(&s.in) <= 0) smtpd_exit(&s, "eof") ;
+  smtpd_put(&s, "554 5.5.0 you talked before the greeting, closing") ;
+  smtpd_flush(&s) ;
+  smtpd_exit(&s, "early-talker") ;
+}
+
+/* What the command line says; a null pointer: not given. */
+typedef struct opts_s opts ;
+struct opts_s
+{
+  char const *confdir, *hostname, *routes, *spooldir ;
+  char const *size, *rcpt, *greet ;
+  unsigned long long maxerrors, timeout, datatimeout ;
+} ;
+
+static int options (int argc, char const *const *argv, opts *o)
+{
+  subgetopt l = SUBGETOPT_ZERO ;
+  for (;;)
+  {
+    int opt = subgetopt_r(argc, argv, "c:h:s:n:R:g:e:t:T:S:", &l) ;
+    if (opt == -1) break ;
+    switch (opt)
+    {
+      case 'c' : o->confdir = l.arg ; break ;
+      case 'h' : o->hostname = l.arg ; break ;
+      case 's' : o->size = l.arg ; num(l.arg) ; break ;
+      case 'n' : o->rcpt = l.arg ; num(l.arg) ; break ;
+      case 'R' : o->routes = l.arg ; break ;
+      case 'g' : o->greet = l.arg ; num(l.arg) ; break ;
+      case 'e' : o->maxerrors = num(l.arg) ; break ;
+      case 't' : o->timeout = num(l.arg) ; break ;
+      case 'T' : o->datatimeout = num(l.arg) ; break ;
+      case 'S' : o->spooldir = l.arg ; break ;
+      default : dieusage() ;
+    }
+  }
+  return l.ind ;
+}
+
+/* options, then confdir files, then defaults */
+static unsigned long long configure (opts *o, smtpd *ss)
+{
+  static char namebuf[256] ;
+  unsigned long long maxsize = 52428800, maxrcpt = 1000, greetdelay = 0 ;
+  if (o->size) maxsize = num(o->size) ; else confnum(o->confdir, "max-size", &maxsize) ;
+  if (o->rcpt) maxrcpt = num(o->rcpt) ; else confnum(o->confdir, "max-rcpt", &maxrcpt) ;
+  if (o->greet) greetdelay = num(o->greet) ; else confnum(o->confdir, "greet-delay", &greetdelay) ;
+  if (!o->hostname && o->confdir && conffile(o->confdir, "hostname", namebuf, sizeof(namebuf)) && namebuf[0]) o->hostname = namebuf ;
+  if (!o->hostname)
+  {
+    stralloc sa = STRALLOC_ZERO ;
+    if (sagethostname(&sa) < 0 || !sa.len || !stralloc_0(&sa)) strerr_diefu1sys(111, "get hostname") ;
+    o->hostname = sa.s ;
+  }
+  if (!o->routes && o->confdir)
+  {
+    stralloc r = STRALLOC_ZERO ;
+    if (!stralloc_cats(&r, o->confdir) || !stralloc_cats(&r, "/routes") || !stralloc_0(&r)) strerr_diefu1sys(111, "allocate") ;
+    o->routes = r.s ;
+  }
+  if (!o->spooldir) o->spooldir = getenv("TMPDIR") ;
+  if (!o->spooldir || !*o->spooldir) o->spooldir = "/tmp" ;
+  if (!maxsize || !maxrcpt || maxrcpt > 100000 || o->timeout < 1 || o->timeout > 86400
+   || o->datatimeout < 1 || o->datatimeout > 86400 || greetdelay > 300000)
+    strerr_dief1x(100, "a limit is out of range") ;
+  ss->hostname = o->hostname ;
+  ss->maxsize = maxsize ;
+  ss->maxrcpt = maxrcpt ;
+  ss->maxerrors = o->maxerrors > 100000 ? 100000 : o->maxerrors ;
+  ss->timeout = o->timeout ;
+  ss->datatimeout = o->datatimeout ;
+  ss->spooldir = o->spooldir ;
+  return greetdelay ;
+}
+
+int main (int argc, char const *const *argv)
+{
+  opts o = { .maxerrors = 10, .timeout = 300, .datatimeout = 600 } ;
+  unsigned long long greetdelay ;
+  PROG = "dcr-smtpd" ;
+  {
+    int n = options(argc, argv, &o) ;
+    argc -= n ; argv += n ;
+  }
+  if (!argc) dieusage() ;
+  greetdelay = configure(&o, &s) ;
+
+  s.prog = argv ;
+  s.spool = -1 ;
+  s.remoteip = printable(getenv("TCPREMOTEIP")) ;
+  s.remoteport = printable(getenv("TCPREMOTEPORT")) ;
+  s.remotehost = printable(getenv("TCPREMOTEHOST")) ;
+  s.relayclient = !!getenv("RELAYCLIENT") ;
+  dcr_line_init(&s.line) ;
+  if (o.routes) relay_load(&s.relay, o.routes) ;
+
+  if (!sig_ignore(SIGPIPE)) strerr_diefu1sys(111, "ignore SIGPIPE") ;
+  ndelay_on(0) ;
+  ndelay_on(1) ;
+  tain_now_set_stopwatch_g() ;
+  buffer_init(&s.in, &buffer_read, 0, inbuf, sizeof(inbuf)) ;
+  buffer_init(&s.out, &buffer_write, 1, outbuf, sizeof(outbuf)) ;
+
+  dcr_log("event", "connect", "ip", s.remoteip, "port", s.remoteport, "relayclient", s.relayclient ? "1" : "0", (char *)0) ;
+  greet(greetdelay) ;
+  smtpd_put3(&s, "220 ", s.hostname, " ESMTP dcrouter") ;   /* out at the first read */
+  smtpd_loop(&s) ;
+}

@@ -1,0 +1,96 @@
+/* ISC license. */
+
+#include <errno.h>
+#include <unistd.h>
+#include <string.h>
+
+#include <skalibs/types.h>
+#include <skalibs/buffer.h>
+#include <skalibs/tai.h>
+#include <skalibs/unix-timed.h>
+
+#include <dcr/log.h>
+#include "smtpd.h"
+
+/* Replies are buffered: they go out when the client has nothing more
+   for us (smtpd_fill), before blocking work, or when the buffer is full.
+   That is PIPELINING (RFC 2920). */
+
+static void deadline (tain *d, unsigned int secs)
+{
+  tain_now_g() ;
+  tain_addsec_g(d, secs) ;
+}
+
+void smtpd_exit (smtpd *s, char const *reason)
+{
+  char n[UINT_FMT], e[UINT_FMT] ;
+  n[uint_fmt(n, s->nmsg)] = 0 ;
+  e[uint_fmt(e, s->errors)] = 0 ;
+  dcr_log("event", "disconnect", "ip", s->remoteip, "msgs", n, "errors", e, "reason", reason, (char *)0) ;
+  _exit(0) ;
+}
+
+void smtpd_flush (smtpd *s)
+{
+  tain d ;
+  deadline(&d, s->timeout) ;
+  if (!buffer_timed_flush_g(&s->out, &d)) smtpd_exit(s, errno == ETIMEDOUT ? "write-timeout" : "write-error") ;
+}
+
+static void put (smtpd *s, char const *x, tain const *d)
+{
+  size_t len = strlen(x) ;
+  if (buffer_timed_put_g(&s->out, x, len, d) < len)
+    smtpd_exit(s, errno == ETIMEDOUT ? "write-timeout" : "write-error") ;
+}
+
+/* one reply line: a, b, c, then CRLF */
+void smtpd_put3 (smtpd *s, char const *a, char const *b, char const *c)
+{
+  tain d ;
+  deadline(&d, s->timeout) ;
+  put(s, a, &d) ;
+  put(s, b, &d) ;
+  put(s, c, &d) ;
+  put(s, "\r\n", &d) ;
+}
+
+void smtpd_put2 (smtpd *s, char const *a, char const *b)
+{
+  smtpd_put3(s, a, b, "") ;
+}
+
+void smtpd_put (smtpd *s, char const *line)
+{
+  smtpd_put3(s, line, "", "") ;
+}
+
+void smtpd_error (smtpd *s, char const *line)
+{
+  smtpd_put(s, line) ;
+  if (s->maxerrors && ++s->errors >= s->maxerrors)
+  {
+    smtpd_put(s, "421 4.7.0 too many errors, closing") ;
+    smtpd_flush(s) ;
+    smtpd_exit(s, "too-many-errors") ;
+  }
+}
+
+/* Wait for more input: flush the replies first, then read with a
+   deadline. End of input or an error ends the session; a timeout gets
+   421 4.4.2 first. */
+void smtpd_fill (smtpd *s, unsigned int secs)
+{
+  tain d ;
+  ssize_t r ;
+  smtpd_flush(s) ;
+  deadline(&d, secs) ;
+  r = buffer_timed_fill_g(&s->in, &d) ;
+  if (r > 0) return ;
+  if (!r) smtpd_exit(s, "eof") ;
+  if (errno != ETIMEDOUT) smtpd_exit(s, "read-error") ;
+  smtpd_put(s, "421 4.4.2 timeout, closing") ;
+  smtpd_flush(s) ;
+  smtpd_exit(s, "timeout") ;
+}

@@ -1,0 +1,98 @@
+/* ISC license. */
+#ifndef DCR_SMTPD_H
+#define DCR_SMTPD_H
+
+#include <stddef.h>
+
+#include <skalibs/gccattributes.h>
+#include <skalibs/buffer.h>
+#include <skalibs/stralloc.h>
+
+#include <dcr/line.h>
+#include <dcr/addr.h>
+#include <dcr/esmtp.h>
+#include <dcr/qid.h>
+#include "data.h"
+#include "relay.h"
+
+#define SMTPD_INSIZE 16384
+#define SMTPD_OUTSIZE 4096
+#define SMTPD_CHILDREPLY 1000   /* octets of the child's stdout we keep */
+#define SMTPD_MAXHOPS 100       /* Received fields: more is a loop */
+#define SMTPD_HELOMAX 255
+#define SMTPD_REPLYMAX 512
+
+/* One SMTP session: configuration, connection, transaction. */
+typedef struct smtpd_s smtpd ;
+struct smtpd_s
+{
+  /* configuration, fixed at start */
+  char const *hostname ;
+  unsigned long long maxsize ;
+  unsigned int maxrcpt ;
+  unsigned int maxerrors ;        /* 0: no limit */
+  unsigned int timeout ;          /* seconds, per command read */
+  unsigned int datatimeout ;      /* seconds, per data read and for the child */
+  char const *spooldir ;
+  char const *const *prog ;
+  relay_table relay ;
+
+  /* connection */
+  char const *remoteip ;
+  char const *remoteport ;
+  char const *remotehost ;
+  int relayclient ;
+  buffer in ;
+  buffer out ;
+  dcr_line line ;
+  unsigned int errors ;
+  unsigned int nmsg ;
+  int esmtp ;                     /* EHLO (1), HELO (0) */
+  size_t helolen ;                /* 0: no HELO/EHLO yet */
+  char helo[SMTPD_HELOMAX + 1] ;
+
+  /* transaction: MAIL, RCPT... */
+  int inmail ;
+  dcr_addr sender ;
+  dcr_mailparams mp ;
+  stralloc rcpts ;                /* addresses joined by "\n" */
+  stralloc notify ;               /* one line per recipient */
+  stralloc orcpt ;                /* one line per recipient */
+  unsigned int nrcpt ;
+  int hasnotify ;
+  int hasorcpt ;
+
+  /* message being received */
+  char id[DCR_QID_LEN + 1] ;
+  int spool ;                     /* fd, -1 if none */
+  int spoolerr ;                  /* errno of a failed spool write, 0 if fine */
+  int inbdat ;                    /* a BDAT transfer is going on */
+  dcr_data data ;
+} ;
+
+/* io.c: replies and reading, with deadlines */
+extern void smtpd_put (smtpd *, char const *) ;
+extern void smtpd_put2 (smtpd *, char const *, char const *) ;
+extern void smtpd_put3 (smtpd *, char const *, char const *, char const *) ;
+extern void smtpd_error (smtpd *, char const *) ;
+extern void smtpd_flush (smtpd *) ;
+extern void smtpd_fill (smtpd *, unsigned int) ;
+extern void smtpd_exit (smtpd *, char const *) gccattr_noreturn ;
+
+/* session.c: the command loop */
+extern void smtpd_loop (smtpd *) gccattr_noreturn ;
+extern void smtpd_reset (smtpd *) ;
+
+/* envelope.c: MAIL and RCPT */
+extern void smtpd_mail (smtpd *, char const *, size_t) ;
+extern void smtpd_rcpt (smtpd *, char const *, size_t) ;
+
+/* message.c: DATA and BDAT */
+extern void smtpd_data (smtpd *, char const *, size_t) ;
+extern void smtpd_bdat (smtpd *, char const *, size_t) ;
+
+/* child.c: spool file, Received header, running PROG */
+extern int smtpd_spool_open (smtpd *) ;
+extern void smtpd_deliver (smtpd *, char *) ;  /* reply: SMTPD_REPLYMAX octets */
+
+#endif
