@@ -100,8 +100,15 @@ void smtpd_rcpt (smtpd *s, char const *a, size_t len)
     return ;
   }
   if (seen(s, r.addr, r.len)) { smtpd_put(s, "250 2.1.5 Ok (duplicate)") ; return ; }
-  if (s->nrcpt >= s->maxrcpt) { smtpd_put(s, "452 4.5.3 too many recipients") ; return ; }
   dcr_esmtp_notify_fmt(nfy, p.notify) ;
+  if (s->nrcpt >= s->maxrcpt
+   || s->rcpts.len + 1 + r.len > SMTPD_ENVVAR_MAX
+   || s->orcpt.len + 1 + (p.hasorcpt ? strlen(p.orcpt) : 0) > SMTPD_ENVVAR_MAX)
+  {
+    /* the client sends the rest in another transaction (RFC 5321 4.5.3.1.10) */
+    smtpd_put(s, "452 4.5.3 too many recipients") ;
+    return ;
+  }
   {
     size_t l1 = s->rcpts.len, l2 = s->notify.len, l3 = s->orcpt.len ;
     if (!add(&s->rcpts, s->nrcpt, r.addr)

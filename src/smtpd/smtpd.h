@@ -21,6 +21,10 @@
 #define SMTPD_MAXHOPS 100       /* Received fields: more is a loop */
 #define SMTPD_HELOMAX 255
 #define SMTPD_REPLYMAX 512
+/* SMTP_RECIPIENTS and SMTP_DSN_ORCPT are one environment variable each;
+   Linux refuses an exec with one over MAX_ARG_STRLEN (128 KiB), so a
+   recipient that would pass this gets 452 4.5.3 like the count limit. */
+#define SMTPD_ENVVAR_MAX 120000
 
 /* One SMTP session: configuration, connection, transaction. */
 typedef struct smtpd_s smtpd ;
