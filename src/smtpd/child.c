@@ -140,6 +140,7 @@ static int readreply (int fd, char *buf, size_t max, size_t *len, tain const *de
     char tmp[512] ;
     ssize_t r ;
     int p = iopause_g(&x, 1, deadline) ;
+    if (p < 0 && errno == EINTR) continue ;   /* SIGTERM: the message finishes */
     if (p < 0) return 0 ;
     if (!p) return 0 ;   /* timeout */
     r = read(fd, tmp, sizeof(tmp)) ;

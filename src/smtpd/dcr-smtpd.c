@@ -177,6 +177,7 @@ int main (int argc, char const *const *argv)
   if (o.routes) relay_load(&s.relay, o.routes) ;
 
   if (!sig_ignore(SIGPIPE)) strerr_diefu1sys(111, "ignore SIGPIPE") ;
+  smtpd_catch_term() ;
   ndelay_on(0) ;
   ndelay_on(1) ;
   tain_now_set_stopwatch_g() ;

@@ -3,6 +3,7 @@
 #include <errno.h>
 #include <unistd.h>
 #include <string.h>
+#include <signal.h>
 
 #include <skalibs/types.h>
 #include <skalibs/buffer.h>
@@ -80,17 +81,70 @@ void smtpd_error (smtpd *s, char const *line)
 /* Wait for more input: flush the replies first, then read with a
    deadline. End of input or an error ends the session; a timeout gets
    421 4.4.2 first. */
-void smtpd_fill (smtpd *s, unsigned int secs)
+/* SIGTERM (from dcr-tcpd, or s6 stopping the service): an idle session
+   gets 421 at once; a message being received is finished first, and its
+   session ends at the next command wait. skalibs' timed reads go on
+   after EINTR, so the handler itself answers when the session is idle:
+   the reply buffer is always flushed before an idle wait, and write(2)
+   and _exit(2) are safe in a handler. */
+static volatile sig_atomic_t terminating = 0 ;
+static volatile sig_atomic_t idle = 0 ;
+static smtpd *idle_session = 0 ;
+static char const shutdown_reply[] = "421 4.3.2 service shutting down, try again later\r\n" ;
+
+static void onterm (int sig)
+{
+  (void)sig ;
+  terminating = 1 ;
+  if (!idle) return ;
+  { ssize_t w = write(1, shutdown_reply, sizeof(shutdown_reply) - 1) ; (void)w ; }
+  smtpd_exit(idle_session, "shutdown") ;
+}
+
+void smtpd_catch_term (void)
+{
+  struct sigaction sa ;
+  memset(&sa, 0, sizeof(sa)) ;
+  sa.sa_handler = &onterm ;
+  sigemptyset(&sa.sa_mask) ;
+  sigaction(SIGTERM, &sa, 0) ;
+}
+
+static void shutdown_if_idle (smtpd *s, int indata)
+{
+  if (!terminating || indata) return ;
+  smtpd_put(s, "421 4.3.2 service shutting down, try again later") ;
+  smtpd_flush(s) ;
+  smtpd_exit(s, "shutdown") ;
+}
+
+static void fill (smtpd *s, unsigned int secs, int indata)
 {
   tain d ;
   ssize_t r ;
   smtpd_flush(s) ;
   deadline(&d, secs) ;
+  shutdown_if_idle(s, indata) ;
+  idle_session = s ;
+  idle = !indata ;
   r = buffer_timed_fill_g(&s->in, &d) ;
+  idle = 0 ;
   if (r > 0) return ;
   if (!r) smtpd_exit(s, "eof") ;
   if (errno != ETIMEDOUT) smtpd_exit(s, "read-error") ;
   smtpd_put(s, "421 4.4.2 timeout, closing") ;
   smtpd_flush(s) ;
   smtpd_exit(s, "timeout") ;
+}
+
+/* waiting for a command */
+void smtpd_fill (smtpd *s, unsigned int secs)
+{
+  fill(s, secs, 0) ;
+}
+
+/* inside DATA or a BDAT chunk: SIGTERM lets the message finish */
+void smtpd_fill_data (smtpd *s)
+{
+  fill(s, s->datatimeout, 1) ;
 }

@@ -97,7 +97,7 @@ void smtpd_data (smtpd *s, char const *a, size_t len)
   smtpd_put(s, "354 End data with <CR><LF>.<CR><LF>") ;
   while (!s->data.end)
   {
-    if (buffer_isempty(&s->in)) smtpd_fill(s, s->datatimeout) ;
+    if (buffer_isempty(&s->in)) smtpd_fill_data(s) ;
     feed(s, (size_t)-1) ;
   }
   finish(s) ;
@@ -109,7 +109,7 @@ static void skip (smtpd *s, unsigned long long n)
   while (n)
   {
     size_t k = buffer_len(&s->in) ;
-    if (!k) { smtpd_fill(s, s->datatimeout) ; continue ; }
+    if (!k) { smtpd_fill_data(s) ; continue ; }
     if (k > n) k = n ;
     buffer_rseek(&s->in, k) ;
     n -= k ;
@@ -149,7 +149,7 @@ void smtpd_bdat (smtpd *s, char const *a, size_t len)
   chunk[uint64_fmt(chunk, size)] = 0 ;
   while (size)
   {
-    if (buffer_isempty(&s->in)) smtpd_fill(s, s->datatimeout) ;
+    if (buffer_isempty(&s->in)) smtpd_fill_data(s) ;
     size -= feed(s, size) ;
   }
   if (last) { dcr_data_finish(&s->data) ; finish(s) ; }

@@ -81,6 +81,8 @@ extern void smtpd_put3 (smtpd *, char const *, char const *, char const *) ;
 extern void smtpd_error (smtpd *, char const *) ;
 extern void smtpd_flush (smtpd *) ;
 extern void smtpd_fill (smtpd *, unsigned int) ;
+extern void smtpd_fill_data (smtpd *) ;
+extern void smtpd_catch_term (void) ;
 extern void smtpd_exit (smtpd *, char const *) gccattr_noreturn ;
 
 /* session.c: the command loop */

@@ -4,6 +4,7 @@
 #include <stdint.h>
 #include <stdlib.h>
 #include <sys/types.h>
+#include <signal.h>
 
 #include <skalibs/strerr.h>
 #include <skalibs/random.h>
@@ -136,4 +137,10 @@ int conntable_remove (conntable *t, pid_t pid, ip46full *a)
   memcpy(a->ip, key, 16) ;
   a->is6 = key[16] ;
   return 1 ;
+}
+
+void conntable_kill (conntable const *t, int sig)
+{
+  for (uint32_t i = 0 ; i <= t->mask ; i++)
+    if (t->pids[i].pid > 0) kill(t->pids[i].pid, sig) ;
 }

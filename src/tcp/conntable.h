@@ -32,5 +32,7 @@ extern uint32_t conntable_count (conntable const *t, ip46full const *a) ;
 extern int conntable_add (conntable *t, pid_t pid, ip46full const *a) ;
 /* 0 if the pid is unknown; else *a gets its address */
 extern int conntable_remove (conntable *t, pid_t pid, ip46full *a) ;
+/* send sig to every live session */
+extern void conntable_kill (conntable const *t, int sig) ;
 
 #endif

@@ -156,7 +156,13 @@ static void handle_signals (void)
     case -1 : strerr_diefu1sys(111, "read the selfpipe") ;
     case 0 : return ;
     case SIGCHLD : reap() ; break ;
-    case SIGTERM : stop_listening() ; break ;
+    case SIGTERM :
+      /* sessions are told too: dcr-smtpd closes an idle session with
+         421 and finishes a message in progress (doc/dcr-tcpd.md) */
+      stop_listening() ;
+      conntable_kill(&conns, SIGTERM) ;
+      conntable_kill(&conns, SIGCONT) ;
+      break ;
     case SIGHUP : if (rf.path) rulesfile_check(&rf, 1) ; break ;
     default : break ;
   }

@@ -1,12 +1,14 @@
 #!/usr/bin/python3
 # SIGTERM: dcr-tcpd closes its listening socket (new connections are
-# refused by the kernel), lets the open sessions finish, then exits 0.
+# refused by the kernel), passes SIGTERM on to its sessions, lets those
+# that go on finish, then exits 0. (dcr-smtpd's answer to it: tests/smtp/90.)
 import os, signal, socket, sys, time
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from tcpdlib import *
 from dcrtest import ok, is_, like, run
 
-PROG = ['/bin/sh', '-c', 'echo hello; read x; echo "bye $x"']
+PROG = ['/bin/sh', '-c', 'trap "" TERM; echo hello; read x; echo "bye $x"']
+PLAIN = ['/bin/sh', '-c', 'echo hello; read x; echo "bye $x"']
 
 
 def main():
@@ -27,6 +29,13 @@ def main():
         a.close()
         is_(t.wait(5), 0, 'then dcr-tcpd exits 0')
         like(t.log(), r'event=end pid=\d+ status=0 conns=0\n.*event=exit', 'session end, then exit, logged')
+
+    with Tcpd([], PLAIN) as t:
+        a = t.connect()
+        is_(readline(a), b'hello\n', 'a session of a program that does not catch SIGTERM')
+        t.proc.send_signal(signal.SIGTERM)
+        is_(readall(a), b'', 'gets SIGTERM too and ends')
+        is_(t.wait(5), 0, 'then dcr-tcpd exits 0')
 
     with Tcpd([], PROG) as t:
         t.proc.send_signal(signal.SIGTERM)
