@@ -197,7 +197,10 @@ while [ $# -gt 0 ]; do
       route_list="$route_list$cr_line$nl" ;;
     --relay-net)
       parse_net "$val"
-      relay_list="$relay_list$r_net$nl" ;;
+      case "$nl$relay_list" in
+        *"$nl$r_net$nl"*) ;;          # given twice: one rule
+        *) relay_list="$relay_list$r_net$nl" ;;
+      esac ;;
     --max-conns|--max-per-ip|--max-size)
       is_uint "$val" && [ "$val" -ge 1 ] || die100 "$opt: want a number from 1: $val"
       case $opt in
@@ -253,6 +256,22 @@ done
 # ------------------------------------------------------------ writing
 
 umask 022
+# the rules as dcr-tcpd will load them (host bits after the prefix,
+# say), checked by the dcr-tcpd beside this script, before anything is
+# written
+check_relay_nets() {
+  case $0 in */*) here=${0%/*} ;; *) here=. ;; esac
+  [ -x "$here/dcr-tcpd" ] && [ -n "$relay_list" ] || return 0
+  rules_tmp=$(mktemp) || die111 "unable to make a temporary file"
+  printf '%s' "$relay_list" | sed 's/$/ allow RELAYCLIENT=/' > "$rules_tmp"
+  if ! rules_err=$("$here/dcr-tcpd" -k -r "$rules_tmp" 2>&1 >/dev/null); then
+    rm -f "$rules_tmp"
+    die100 "--relay-net: ${rules_err#*: fatal: $rules_tmp:*: }"
+  fi
+  rm -f "$rules_tmp"
+}
+
+check_relay_nets
 mkdir -p "$dir" || die111 "unable to mkdir $dir"
 absdir=$(cd "$dir" && pwd) || die111 "unable to chdir to $dir"
 [ -n "$basedir" ] || basedir=$absdir

@@ -29,7 +29,7 @@
 #include "rules.h"
 #include "tcpd.h"
 
-#define USAGE "dcr-tcpd [ -v ] [ -c maxconns ] [ -C maxperip ] [ -r rulesfile ] [ -m refusemsg ] [ -p cidr[,cidr...] ] [ -t proxytimeout ] [ -b backlog ] [ -d notif ] host port prog..."
+#define USAGE "dcr-tcpd -k -r rulesfile | dcr-tcpd [ -v ] [ -c maxconns ] [ -C maxperip ] [ -r rulesfile ] [ -m refusemsg ] [ -p cidr[,cidr...] ] [ -t proxytimeout ] [ -b backlog ] [ -d notif ] host port prog..."
 #define dieusage() strerr_dieusage(100, USAGE)
 
 #define MAXCONNS_LIMIT 100000
@@ -46,6 +46,7 @@ static dcr_longopt const longopts[] =
   { "backlog", 'b', 1 },
   { "notify-fd", 'd', 1 },
   { "verbose", 'v', 0 },
+  { "check-rules", 'k', 0 },
   { 0, 0, 0 }
 } ;
 
@@ -309,6 +310,7 @@ int main (int argc, char const *const *argv)
   uint32_t backlog = 1024 ;
   uint32_t notif = UINT32_MAX ;
   int sigfd ;
+  int checkonly = 0 ;
   PROG = "dcr-tcpd" ;
 
   argv = dcr_longopts(argc, argv, longopts, USAGE) ;
@@ -316,10 +318,11 @@ int main (int argc, char const *const *argv)
     subgetopt l = SUBGETOPT_ZERO ;
     for (;;)
     {
-      int opt = subgetopt_r(argc, argv, "vc:C:r:m:p:t:b:d:", &l) ;
+      int opt = subgetopt_r(argc, argv, "kvc:C:r:m:p:t:b:d:", &l) ;
       if (opt == -1) break ;
       switch (opt)
       {
+        case 'k' : checkonly = 1 ; break ;
         case 'v' : child.verbose = 1 ; break ;
         case 'c' : if (!scan_u32(l.arg, &maxconns) || !maxconns || maxconns > MAXCONNS_LIMIT) dieusage() ; break ;
         case 'C' : if (!scan_u32(l.arg, &maxperip) || !maxperip) dieusage() ; break ;
@@ -333,6 +336,13 @@ int main (int argc, char const *const *argv)
       }
     }
     argc -= l.ind ; argv += l.ind ;
+  }
+  if (checkonly)
+  {
+    /* dcr-tcpd -k -r FILE: the rules file as dcr-tcpd would load it */
+    if (!rf.path) dieusage() ;
+    rulesfile_init(&rf, rf.path) ;   /* dies 100 with FILE:LINE */
+    return 0 ;
   }
   if (argc < 3) dieusage() ;
   {

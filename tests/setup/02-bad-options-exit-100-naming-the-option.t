@@ -83,6 +83,8 @@ fails 100 '--relay-net: bad address in example.com/8' "$D" $L --relay-net exampl
 fails 100 '--relay-net: prefix length over 32 in 10.0.0.0/33' "$D" $L --relay-net 10.0.0.0/33
 fails 100 '--relay-net: prefix length over 128 in 2001:db8::/129' "$D" $L --relay-net 2001:db8::/129
 fails 100 '--relay-net: bad prefix length in 10.0.0.0/x' "$D" $L --relay-net 10.0.0.0/x
+fails 100 '--relay-net: bits set after the prefix length' "$D" $L --relay-net 192.0.2.1/24
+fails 100 '--relay-net: bits set after the prefix length' "$D" $L --relay-net 2001:db8::1/32
 fails 100 '--relay-net: bad prefix length in 10.0.0.0/' "$D" $L --relay-net 10.0.0.0/
 # TLS and AUTH: accepted options, refused until the TLS/AUTH issue
 fails 100 '--smtps: not supported yet (issue TLS/AUTH)' "$D" $L --smtps 0.0.0.0:465
