@@ -1,0 +1,28 @@
+#!/usr/bin/python3
+# hold.py - open COUNT idle SMTP sessions to 127.0.0.1:PORT, each read up to
+# its 220 greeting (like peers.sh hold_sessions), write the count to
+# READYFILE, then hold them SECS seconds (or until SIGTERM).
+# usage: hold.py PORT COUNT SECS READYFILE
+import resource, signal, socket, sys, time
+
+port, n, secs, ready = int(sys.argv[1]), int(sys.argv[2]), float(sys.argv[3]), sys.argv[4]
+soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+if soft < n + 64:
+    want = n + 64 if hard == resource.RLIM_INFINITY else min(hard, max(soft, n + 64))
+    resource.setrlimit(resource.RLIMIT_NOFILE, (want, hard))
+signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
+socks = []
+for i in range(n):
+    s = socket.create_connection(('127.0.0.1', port), timeout=30)
+    buf = b''
+    while not buf.endswith(b'\n'):
+        d = s.recv(512)
+        if not d:
+            sys.exit('hold.py: connection %d closed before the greeting' % i)
+        buf += d
+    if not buf.startswith(b'220'):
+        sys.exit('hold.py: connection %d: bad greeting %r' % (i, buf[:80]))
+    socks.append(s)
+with open(ready, 'w') as f:
+    f.write('%d\n' % len(socks))
+time.sleep(secs)
