@@ -368,6 +368,11 @@ put 0644 "$dir/conf/tcprules" gen_tcprules
 # queue/: made when missing, its contents never touched
 mkd 0750 "$dir/queue"
 for d in tmp mess new env; do mkd 0750 "$dir/queue/$d"; done
+# the hashed subdirectories (00..3f, DCR_QID_SPLIT), made now so that the
+# first messages do not each pay a mkdir and a directory fsync
+for h in 0 1 2 3; do for l in 0 1 2 3 4 5 6 7 8 9 a b c d e f; do
+  mkd 0750 "$dir/queue/mess/$h$l"; mkd 0750 "$dir/queue/env/$h$l"
+done; done
 if [ ! -e "$dir/queue/trigger" ] && [ ! -L "$dir/queue/trigger" ]; then
   mkfifo -m 0640 "$dir/queue/trigger" || die111 "unable to mkfifo $dir/queue/trigger"
 fi

@@ -27,7 +27,7 @@ ok "conf/routes holds no rule" sh -c '! grep -v "^#" inst/conf/routes'
 ok "conf/tcprules: no relay network" has inst/conf/tcprules '# No relay network was given: no client may relay.'
 ok "conf/tcprules holds no rule" sh -c '! grep -v "^#" inst/conf/tcprules'
 is "$(mode inst/conf/routes)" 644 "conf files are 0644"
-for d in queue queue/tmp queue/mess queue/new queue/env; do
+for d in queue queue/tmp queue/mess queue/new queue/env queue/mess/00 queue/mess/3f queue/env/00 queue/env/3f; do
   ok "$d is a directory, mode 0750" test -d "inst/$d" -a "$(mode "inst/$d")" = 750
 done
 ok "queue/trigger is a fifo, mode 0640" test -p inst/queue/trigger -a "$(mode inst/queue/trigger)" = 640
@@ -72,7 +72,7 @@ if [ "$(uname -n)" = "$(printf '%s' "$(uname -n)" | tr -cd 'A-Za-z0-9.-')" ]; th
 fi
 
 # --force: conf/ and service/ rewritten, the queue and others' files kept
-mkdir inst/queue/mess/00 && echo message >inst/queue/mess/00/id1 && echo envelope >inst/queue/new/id1
+echo message >inst/queue/mess/00/id1 && echo envelope >inst/queue/new/id1
 echo 500 >inst/conf/greet-delay
 echo '# mine' >inst/service/mine
 "$SETUP" inst --hostname mx.test --smtp 127.0.0.1:2525 2>err
