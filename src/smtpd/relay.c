@@ -28,7 +28,7 @@ static void broken (char const *file, size_t line, char const *what)
 static int isspc (char c) { return c == ' ' || c == '\t' || c == '\r' ; }
 
 /* one line: [pattern targets options] or comment; -1 broken, 0 skip, 1 name, 2 wildcard */
-static int parseline (char *s, size_t len, size_t *start, size_t *plen, char const **err)
+static int parseline (char const *s, size_t len, size_t *start, size_t *plen, char const **err)
 {
   size_t i = 0, j ;
   while (i < len && isspc(s[i])) i++ ;
@@ -49,50 +49,40 @@ static int parseline (char *s, size_t len, size_t *start, size_t *plen, char con
   return 1 ;
 }
 
-static int fail (relay_table *r, stralloc *sa, char const *file, size_t line, char const *what)
+static int fail (relay_table *r, char const *file, size_t line, char const *what)
 {
   broken(file, line, what) ;
-  stralloc_free(sa) ;
   r->names.len = 0 ;
   r->nexact = r->nwild = 0 ;
   return 0 ;
 }
 
-int relay_load (relay_table *r, char const *file)
+int relay_parse (relay_table *r, char const *text, size_t len, char const *file)
 {
-  stralloc sa = STRALLOC_ZERO ;
-  struct stat st ;
   size_t i = 0, lineno = 0, n, k ;
   r->names.len = 0 ; r->nexact = r->nwild = 0 ;
-  if (stat(file, &st) < 0)
-  {
-    if (errno == ENOENT) return 1 ;
-    return fail(r, &sa, file, 0, strerror(errno)) ;
-  }
-  if (st.st_size > RELAY_MAXFILE) return fail(r, &sa, file, 0, "file too big") ;
-  if (!openslurpclose(&sa, file)) return fail(r, &sa, file, 0, strerror(errno)) ;
-  while (i < sa.len)
+  while (i < len)
   {
     char const *err = 0 ;
     size_t end = i, start, plen ;
     int kind ;
-    while (end < sa.len && sa.s[end] != '\n') end++ ;
-    if (++lineno > RELAY_MAXLINES) return fail(r, &sa, file, lineno, "too many lines") ;
-    kind = parseline(sa.s + i, end - i, &start, &plen, &err) ;
-    if (kind < 0) return fail(r, &sa, file, lineno, err) ;
+    while (end < len && text[end] != '\n') end++ ;
+    if (++lineno > RELAY_MAXLINES) return fail(r, file, lineno, "too many lines") ;
+    kind = parseline(text + i, end - i, &start, &plen, &err) ;
+    if (kind < 0) return fail(r, file, lineno, err) ;
     if (kind)
     {
-      if (!stralloc_catb(&r->names, kind == 2 ? "*" : "=", 1)) return fail(r, &sa, file, lineno, "out of memory") ;
-      if (!stralloc_catb(&r->names, sa.s + i + start, plen)) return fail(r, &sa, file, lineno, "out of memory") ;
-      if (!stralloc_0(&r->names)) return fail(r, &sa, file, lineno, "out of memory") ;
+      if (!stralloc_catb(&r->names, kind == 2 ? "*" : "=", 1)
+       || !stralloc_catb(&r->names, text + i + start, plen)
+       || !stralloc_0(&r->names)) return fail(r, file, lineno, "out of memory") ;
       if (kind == 2) r->nwild++ ; else r->nexact++ ;
     }
     i = end + 1 ;
   }
-  stralloc_free(&sa) ;
   n = r->nexact + r->nwild ;
+  free(r->exact) ;
   r->exact = n ? malloc(n * sizeof(char const *)) : 0 ;
-  if (n && !r->exact) return fail(r, &sa, file, 0, "out of memory") ;
+  if (n && !r->exact) return fail(r, file, 0, "out of memory") ;
   r->wild = n ? r->exact + r->nexact : 0 ;
   r->nexact = r->nwild = 0 ;
   for (k = 0 ; k < r->names.len ; k += strlen(r->names.s + k) + 1)
@@ -103,9 +93,28 @@ int relay_load (relay_table *r, char const *file)
     if (r->names.s[k] == '*') r->wild[r->nwild++] = p ;
     else r->exact[r->nexact++] = p ;
   }
-  qsort(r->exact, r->nexact, sizeof(char const *), &cmp) ;
-  qsort(r->wild, r->nwild, sizeof(char const *), &cmp) ;
+  /* qsort on a null array is undefined even for 0 elements */
+  if (r->nexact) qsort(r->exact, r->nexact, sizeof(char const *), &cmp) ;
+  if (r->nwild) qsort(r->wild, r->nwild, sizeof(char const *), &cmp) ;
   return 1 ;
+}
+
+int relay_load (relay_table *r, char const *file)
+{
+  stralloc sa = STRALLOC_ZERO ;
+  struct stat st ;
+  int ok ;
+  r->names.len = 0 ; r->nexact = r->nwild = 0 ;
+  if (stat(file, &st) < 0)
+  {
+    if (errno == ENOENT) return 1 ;
+    return fail(r, file, 0, strerror(errno)) ;
+  }
+  if (st.st_size > RELAY_MAXFILE) return fail(r, file, 0, "file too big") ;
+  if (!openslurpclose(&sa, file)) return fail(r, file, 0, strerror(errno)) ;
+  ok = relay_parse(r, sa.s, sa.len, file) ;
+  stralloc_free(&sa) ;
+  return ok ;
 }
 
 static int find (char const *const *t, size_t n, char const *s)

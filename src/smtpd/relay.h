@@ -29,6 +29,8 @@ struct relay_table_s
    file:line and gives an empty table: nothing is local. Returns 0 if
    the file was broken or unreadable, 1 otherwise. */
 extern int relay_load (relay_table *, char const *) ;
+/* The same on the text of a file (len octets; file names it in logs). */
+extern int relay_parse (relay_table *, char const *, size_t, char const *) ;
 
 /* 1 if the domain (len octets) is one we accept mail for. */
 extern int relay_local (relay_table const *, char const *, size_t) ;
