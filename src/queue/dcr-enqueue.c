@@ -182,9 +182,16 @@ static int link_mess (char const *src)
 static int store_link (struct stat const *st)
 {
   if (!S_ISREG(st->st_mode) || st->st_nlink) return 0 ;
-  if (fsync(0) < 0) die_sys("fsync message") ;
   if ((st->st_mode & 07777) != DCR_QUEUE_FILEMODE && fchmod(0, DCR_QUEUE_FILEMODE) < 0) return 0 ;
-  if (link_mess(0)) return 1 ;
+  /* link first, fsync after: the fsync then writes the inode with its
+     new link count. The other way round, a crash after the directory
+     fsync could leave a name for an inode whose count on disk is 0 (ext4
+     without a journal, as here, does not write it with the directory). */
+  if (link_mess(0))
+  {
+    if (fsync(0) < 0) die_sys("fsync message") ;
+    return 1 ;
+  }
   if (errno == EEXIST || errno == EIO || errno == EROFS || dcr_is_nospace(errno))
     die_sys("link message") ;
   return 0 ;
@@ -206,9 +213,9 @@ static uint64_t store_copy (void)
   }
   made_tmp = 1 ;
   if (!dcr_copy_fd(0, fd, &size)) die_sys("write message") ;
-  if (fsync(fd) < 0) die_sys("fsync message") ;
-  if (close(fd) < 0 && errno != EINTR) die_sys("close message") ;
   if (!link_mess(tmppath)) die_sys("link message") ;
+  if (fsync(fd) < 0) die_sys("fsync message") ;   /* after the link: see store_link */
+  if (close(fd) < 0 && errno != EINTR) die_sys("close message") ;
   unlink(tmppath) ;  /* a leftover is harmless: the runner sweeps tmp/ */
   made_tmp = 0 ;
   return size ;
@@ -249,7 +256,7 @@ int main (int argc, char const *const *argv)
   build(&e) ;
   if (chdir(argv[1]) < 0) die_sys("chdir to queue") ;
 
-  /* 1: message, fsync'd, linked into mess/NN/ID, mess/NN fsync'd */
+  /* 1: message linked into mess/NN/ID, fsync'd, mess/NN fsync'd */
   if (fstat(0, &st) < 0) die_sys("fstat stdin") ;
   if (S_ISDIR(st.st_mode)) { errno = EISDIR ; die_sys("read stdin") ; }
   linked = store_link(&st) ;
