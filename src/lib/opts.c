@@ -14,8 +14,9 @@ static dcr_longopt const *lookup (dcr_longopt const *t, char const *name, size_t
   return 0 ;
 }
 
-char const **dcr_longopts (int argc, char const *const *argv, dcr_longopt const *table, char const *usage)
+char const **dcr_longopts (int *argcp, char const *const *argv, dcr_longopt const *table, char const *usage)
 {
+  int argc = *argcp ;
   /* at most two output words per input word, plus the terminator */
   char const **out = malloc((2 * (size_t)argc + 1) * sizeof(char const *)) ;
   char *letters = malloc(3 * (size_t)argc + 1) ;
@@ -50,6 +51,7 @@ char const **dcr_longopts (int argc, char const *const *argv, dcr_longopt const 
   /* "--" is kept so subgetopt stops there too */
   while (i < argc) out[j++] = argv[i++] ;
   out[j] = 0 ;
+  *argcp = j ;
   if (!used) free(letters) ;   /* else the new argv points into it */
   return out ;
 }

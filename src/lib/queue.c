@@ -66,14 +66,16 @@ static int isdir (char const *dir)
 int dcr_mkdirp (char const *dir)
 {
   char up[PATH_MAX] ;
+  /* EEXIST: another process may have made it and not yet synced the
+     parent; what we are about to put in it needs that entry durable too */
   if (!mkdir(dir, DCR_QUEUE_DIRMODE)) return dcr_fsync_parent(dir) ;
-  if (errno == EEXIST) return isdir(dir) ;
+  if (errno == EEXIST) return isdir(dir) && dcr_fsync_parent(dir) ;
   if (errno != ENOENT) return 0 ;
   if (!parent(up, dir)) return 0 ;
   if (!strcmp(up, ".") || !strcmp(up, "/") || !strcmp(up, dir)) return (errno = ENOENT, 0) ;
   if (!dcr_mkdirp(up)) return 0 ;
   if (!mkdir(dir, DCR_QUEUE_DIRMODE)) return dcr_fsync_parent(dir) ;
-  return errno == EEXIST && isdir(dir) ;
+  return errno == EEXIST && isdir(dir) && dcr_fsync_parent(dir) ;
 }
 
 int dcr_link_fd (int fd, char const *path)

@@ -279,7 +279,7 @@ int main (int argc, char const *const *argv)
   {
     /* visible but maybe not durable: take it back, unless the runner has it */
     int ee = errno ;
-    if (unlink(newpath) < 0 && errno == ENOENT) made_mess = 0 ;
+    if (unlink(newpath) < 0) made_mess = 0 ;   /* gone to the runner, or still there: keep the message */
     errno = ee ;
     die_sys("fsync new dir") ;
   }

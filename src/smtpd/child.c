@@ -118,6 +118,9 @@ static int reap (pid_t pid, int *wstat, long ms)
   memset(&it, 0, sizeof(it)) ;
   if (ms < 1) ms = 1 ;
   it.it_value.tv_sec = ms / 1000 ; it.it_value.tv_usec = (ms % 1000) * 1000 ;
+  /* and again every 100 ms: one SIGALRM that lands between the check of
+     alarmed and waitpid would otherwise be lost, and waitpid never end */
+  it.it_interval.tv_usec = 100000 ;
   alarmed = 0 ;
   setitimer(ITIMER_REAL, &it, 0) ;
   do r = waitpid(pid, wstat, 0) ; while (r < 0 && errno == EINTR && !alarmed) ;

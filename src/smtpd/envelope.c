@@ -103,6 +103,7 @@ void smtpd_rcpt (smtpd *s, char const *a, size_t len)
   dcr_esmtp_notify_fmt(nfy, p.notify) ;
   if (s->nrcpt >= s->maxrcpt
    || s->rcpts.len + 1 + r.len > SMTPD_ENVVAR_MAX
+   || s->notify.len + 1 + strlen(nfy) > SMTPD_ENVVAR_MAX
    || s->orcpt.len + 1 + (p.hasorcpt ? strlen(p.orcpt) : 0) > SMTPD_ENVVAR_MAX)
   {
     /* the client sends the rest in another transaction (RFC 5321 4.5.3.1.10) */

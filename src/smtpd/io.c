@@ -110,9 +110,12 @@ void smtpd_catch_term (void)
   sigaction(SIGTERM, &sa, 0) ;
 }
 
-static void shutdown_if_idle (smtpd *s, int indata)
+/* Before each command, even a pipelined one: once SIGTERM came, the
+   next command gets 421 (a client sending BDAT chunk after chunk never
+   waits idle). */
+void smtpd_stopping (smtpd *s)
 {
-  if (!terminating || indata) return ;
+  if (!terminating) return ;
   smtpd_put(s, "421 4.3.2 service shutting down, try again later") ;
   smtpd_flush(s) ;
   smtpd_exit(s, "shutdown") ;
@@ -120,13 +123,20 @@ static void shutdown_if_idle (smtpd *s, int indata)
 
 static void fill (smtpd *s, unsigned int secs, int indata)
 {
+  static tain stopby ;         /* after SIGTERM, a message must end by then */
+  static int stopset = 0 ;
   tain d ;
   ssize_t r ;
   smtpd_flush(s) ;
   deadline(&d, secs) ;
-  shutdown_if_idle(s, indata) ;
+  if (indata && terminating)
+  {
+    if (!stopset) { stopby = d ; stopset = 1 ; }
+    if (tain_less(&stopby, &d)) d = stopby ;   /* no endless DATA after SIGTERM */
+  }
   idle_session = s ;
   idle = !indata ;
+  if (idle && terminating) onterm(SIGTERM) ;   /* it came before idle was set */
   r = buffer_timed_fill_g(&s->in, &d) ;
   idle = 0 ;
   if (r > 0) return ;

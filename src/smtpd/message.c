@@ -119,16 +119,18 @@ static void skip (smtpd *s, unsigned long long n)
 /* "SIZE" or "SIZE LAST", any case, trailing spaces tolerated */
 static int bdatargs (char const *a, size_t len, unsigned long long *size, int *last)
 {
-  size_t i = 0 ;
+  size_t i = 0, sp ;
   unsigned long long v = 0 ;
   if (!len || a[0] < '0' || a[0] > '9') return 0 ;
   for (; i < len && a[i] >= '0' && a[i] <= '9' ; i++)
   {
-    if (i >= 18) return 0 ;   /* under 10^18: no overflow */
+    if (i >= 17) return 0 ;   /* 17 digits at most (doc/dcr-smtpd.md): no overflow */
     v = v * 10 + (a[i] - '0') ;
   }
   *size = v ; *last = 0 ;
+  sp = i ;
   while (i < len && a[i] == ' ') i++ ;
+  if (i == sp && i < len) return 0 ;   /* "3LAST": LAST must stand apart */
   if (len - i >= 4 && !strncasecmp(a + i, "LAST", 4)) { *last = 1 ; i += 4 ; }
   else if (i < len) return 0 ;
   if (i < len && a[i] != ' ') return 0 ;

@@ -132,7 +132,7 @@ void smtpd_loop (smtpd *s)
     buffer_rseek(&s->in, used) ;
     switch (ev)
     {
-      case DCR_LINE_OK : command(s, s->line.buf, s->line.len) ; break ;
+      case DCR_LINE_OK : smtpd_stopping(s) ; command(s, s->line.buf, s->line.len) ; break ;
       case DCR_LINE_TOOLONG : smtpd_error(s, "500 5.5.2 line too long") ; break ;
       case DCR_LINE_BARE : smtpd_error(s, "500 5.5.2 bare CR or LF not allowed, use CRLF") ; break ;
       default : break ;

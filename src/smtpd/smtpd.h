@@ -21,7 +21,7 @@
 #define SMTPD_MAXHOPS 100       /* Received fields: more is a loop */
 #define SMTPD_HELOMAX 255
 #define SMTPD_REPLYMAX 512
-/* SMTP_RECIPIENTS and SMTP_DSN_ORCPT are one environment variable each;
+/* SMTP_RECIPIENTS, SMTP_DSN_NOTIFY and SMTP_DSN_ORCPT are one environment variable each;
    Linux refuses an exec with one over MAX_ARG_STRLEN (128 KiB), so a
    recipient that would pass this gets 452 4.5.3 like the count limit. */
 #define SMTPD_ENVVAR_MAX 120000
@@ -83,6 +83,7 @@ extern void smtpd_flush (smtpd *) ;
 extern void smtpd_fill (smtpd *, unsigned int) ;
 extern void smtpd_fill_data (smtpd *) ;
 extern void smtpd_catch_term (void) ;
+extern void smtpd_stopping (smtpd *) ;
 extern void smtpd_exit (smtpd *, char const *) gccattr_noreturn ;
 
 /* session.c: the command loop */

@@ -34,5 +34,21 @@ def main():
         env = gw.envelope(qid) if qid in gw.queued() else b''
         ok(addr(n - 1).encode() in env and addr(n).encode() not in env, 'envelope holds exactly the accepted ones')
 
+    # NOTIFY= on every recipient: SMTP_DSN_NOTIFY is bounded the same way
+    with Gateway(smtpd_opts=['-n', '100000']) as gw:
+        with gw.raw() as c:
+            c.cmd('EHLO client.dcrtest')
+            c.cmd('MAIL FROM:<a@localhost>')
+            codes = []
+            for start in range(0, 6400, 200):
+                c.send(b''.join(b'RCPT TO:<a%d@localhost> NOTIFY=SUCCESS,FAILURE,DELAY\r\n' % i
+                                for i in range(start, start + 200)))
+                codes += [c.reply()[0] for _ in range(200)]
+            n = sum(1 for x in codes if x == 250)
+            ok(n < 6400 and all(x == 452 for x in codes[n:]), 'NOTIFY lines: 452 past the bound (%d accepted)' % n)
+            is_(c.cmd('DATA')[0], 354, 'DATA 354')
+            c.send(b'Subject: notify\r\n\r\nx\r\n.\r\n')
+            is_(c.reply(30)[0], 250, 'queued, not a 451 from a failed exec')
+
 
 run(main)

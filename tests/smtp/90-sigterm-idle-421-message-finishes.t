@@ -39,5 +39,34 @@ def main():
         ok(time.time() - t0 < 5, 'all within seconds, not a command timeout')
         idle.close(); busy.close()
 
+    # a client that never waits idle (BDAT chunk after chunk, pipelined)
+    # cannot hold the stop: its next command after SIGTERM gets 421
+    with Gateway() as gw:
+        c = gw.raw()
+        c.cmd('EHLO flood.dcrtest')
+        c.cmd('MAIL FROM:<a@localhost>')
+        c.cmd('RCPT TO:<b@localhost>')
+        c.send(b'BDAT 10\r\n12345')
+        time.sleep(0.2)
+        t0 = time.time()
+        os.kill(gw.proc.pid, signal.SIGTERM)
+        codes = []
+        try:
+            for i in range(50):
+                c.send(b'67890BDAT 10\r\n12345')
+                codes.append(c.reply(2)[0])
+                if codes[-1] == 421:
+                    break
+                time.sleep(0.05)
+        except Exception:
+            pass
+        ok(421 in codes, 'a BDAT flood gets 421 after SIGTERM (%r)' % codes[-3:])
+        try:
+            rc = gw.proc.wait(timeout=5)
+        except Exception:
+            rc = None
+        is_(rc, 0, 'and dcr-tcpd exits 0 within seconds')
+        c.close()
+
 
 run(main, timeout=30)

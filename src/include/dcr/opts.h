@@ -17,6 +17,7 @@ struct dcr_longopt_s
   int hasarg ;
 } ;
 
-extern char const **dcr_longopts (int argc, char const *const *argv, dcr_longopt const *table, char const *usage) ;
+/* *argc is updated: "--name=value" makes two words of one. */
+extern char const **dcr_longopts (int *argc, char const *const *argv, dcr_longopt const *table, char const *usage) ;
 
 #endif
