@@ -88,7 +88,10 @@ static int mailparam (param const *p, unsigned long long maxsize, dcr_mailparams
     unsigned long long v = 0 ;
     size_t i = 0 ;
     if (m->hassize) return DCR_ESMTP_EDUP ;
-    if (!p->hasv || p->vlen > 20) return p->hasv ? DCR_ESMTP_ETOOBIG : DCR_ESMTP_EVALUE ;
+    if (!p->hasv) return DCR_ESMTP_EVALUE ;
+    for (; i < p->vlen ; i++) if (p->v[i] < '0' || p->v[i] > '9') return DCR_ESMTP_EVALUE ;
+    if (p->vlen > 20) return DCR_ESMTP_ETOOBIG ;   /* digits, but more than 2^64 */
+    i = 0 ;
     for (; i < p->vlen ; i++)
     {
       unsigned int d = (unsigned char)p->v[i] - '0' ;

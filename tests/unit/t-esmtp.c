@@ -36,6 +36,7 @@ int main (void)
   M(" SIZE=99999999999999999999999", DCR_ESMTP_ETOOBIG, "size overflowing") ;
   M(" SIZE=18446744073709551616", DCR_ESMTP_ETOOBIG, "2^64") ;
   M(" SIZE=12a", DCR_ESMTP_EVALUE, "size not a number") ;
+  M(" SIZE=aaaaaaaaaaaaaaaaaaaaaaaaa", DCR_ESMTP_EVALUE, "a long value of non-digits is a bad value, not too big") ;
   M(" SIZE=-1", DCR_ESMTP_EVALUE, "negative size") ;
   M(" SIZE", DCR_ESMTP_EVALUE, "size without value") ;
   M(" SIZE=", DCR_ESMTP_ESYNTAX, "size empty") ;
