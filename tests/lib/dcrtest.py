@@ -41,10 +41,12 @@ import socket
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 import traceback
 
 __all__ = [
+    'RssPeak',
     'ok', 'is_', 'like', 'diag', 'note', 'skip', 'plan', 'done', 'run',
     'failures', 'bin_path', 'Gateway', 'RawClient', 'dialogue', 'smtp',
     'qid_bucket', 'queued_id', 'unescape', 'swaks', 'reply_code',
@@ -731,6 +733,39 @@ def rss_kb(pid):
     except OSError:
         return None
     return None
+
+
+class RssPeak(object):
+    """with RssPeak(pid) as m: ... -> m.base, m.peak (KiB), m.grew(): the
+    process's VmRSS sampled every 20 ms by a thread while the block runs.
+    base is None when the process could not be read (no assertion then)."""
+
+    def __init__(self, pid):
+        self.pid = pid
+        self.base = rss_kb(pid) if pid else None
+        self.peak = self.base or 0
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._sample, daemon=True)
+
+    def _sample(self):
+        while not self._stop.is_set():
+            v = rss_kb(self.pid)
+            if v:
+                self.peak = max(self.peak, v)
+            time.sleep(0.02)
+
+    def __enter__(self):
+        if self.base:
+            self._thread.start()
+        return self
+
+    def __exit__(self, *exc):
+        self._stop.set()
+        if self._thread.is_alive():
+            self._thread.join(1)
+
+    def grew(self):
+        return self.peak - self.base
 
 
 # --------------------------------------------------------------- swaks

@@ -3,7 +3,7 @@
 # then refused "552 5.3.4" (one reply), nothing is stored (queue and
 # queue/tmp stay empty, the child never runs), the session stays usable,
 # and the session process memory stays flat while it streams (< 2 MB growth).
-import os, sys, threading, time
+import os, sys, time
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), '..', 'lib'))
 from dcrtest import *
 
@@ -20,38 +20,24 @@ def main():
             c.cmd('MAIL FROM:<a@localhost>')
             c.cmd('RCPT TO:<b@localhost>')
             is_(c.cmd('DATA')[0], 354, 'DATA 354')
-            base = rss_kb(pids[0]) if pids else None
-            peak = [base or 0]
-            stop = threading.Event()
-
-            def sample():
-                while not stop.is_set():
-                    v = rss_kb(pids[0])
-                    if v:
-                        peak[0] = max(peak[0], v)
-                    time.sleep(0.02)
-            t = threading.Thread(target=sample, daemon=True)
-            if pids:
-                t.start()
             t0 = time.time()
             sent = 0
-            try:
-                c.send(b'Subject: sixty megabytes\r\n\r\n')
-                while sent < 60 * 1024 * 1024:
-                    c.send(BLOCK)
-                    sent += len(BLOCK)
-                c.send(b'.\r\n')
-                ok(True, 'the server read all %d MiB without closing' % (sent >> 20))
-            except OSError as e:
-                ok(False, 'the server read all 60 MiB without closing (%s after %d bytes)' % (e, sent))
-            code, text = c.reply(60)
-            stop.set()
+            with RssPeak(pids[0] if pids else None) as m:
+                try:
+                    c.send(b'Subject: sixty megabytes\r\n\r\n')
+                    while sent < 60 * 1024 * 1024:
+                        c.send(BLOCK)
+                        sent += len(BLOCK)
+                    c.send(b'.\r\n')
+                    ok(True, 'the server read all %d MiB without closing' % (sent >> 20))
+                except OSError as e:
+                    ok(False, 'the server read all 60 MiB without closing (%s after %d bytes)' % (e, sent))
+                code, text = c.reply(60)
             diag('streamed in %.1f s' % (time.time() - t0))
             like(text, r'^552 5\.3\.4', '552 5.3.4 after the end of data')
             is_(c.pending(0.3), b'', 'one reply only')
-            if base:
-                diag('session RSS %d KiB -> peak %d KiB' % (base, peak[0]))
-                ok(peak[0] - base < 2048, 'session RSS grew less than 2 MiB while streaming 60 MiB')
+            diag('session RSS %s KiB -> peak %d KiB' % (m.base, m.peak))
+            ok(m.base and m.grew() < 2048, 'session RSS grew less than 2 MiB while streaming 60 MiB')
             is_(gw.queued(), [], 'nothing queued')
             is_(gw.messages(), [], 'nothing in queue/mess')
             is_(gw.tmp_files(), [], 'queue/tmp is empty (spool dropped)')

@@ -2,7 +2,7 @@
 # Proves: a message just under the 50 MB limit passes end to end: 250,
 # stored complete (size and last line checked) in LF form, and the session
 # process memory stays flat (< 2 MB RSS growth) while it streams.
-import os, sys, threading, time
+import os, sys, time
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), '..', 'lib'))
 from dcrtest import *
 
@@ -19,30 +19,17 @@ def main():
             c.cmd('MAIL FROM:<a@localhost> SIZE=50000100')
             c.cmd('RCPT TO:<b@localhost>')
             is_(c.cmd('DATA')[0], 354, 'DATA 354')
-            base = rss_kb(pids[0]) if pids else None
-            peak = [base or 0]
-            stop = threading.Event()
-
-            def sample():
-                while not stop.is_set():
-                    v = rss_kb(pids[0])
-                    if v:
-                        peak[0] = max(peak[0], v)
-                    time.sleep(0.02)
-            if pids:
-                threading.Thread(target=sample, daemon=True).start()
             head = b'Subject: fifty megabytes\r\n\r\n'
-            c.send(head)
-            for _ in range(NBLOCKS):
-                c.send(BLOCK)
-            c.send(b'the end\r\n.\r\n')
-            code, text = c.reply(60)
-            stop.set()
+            with RssPeak(pids[0] if pids else None) as m:
+                c.send(head)
+                for _ in range(NBLOCKS):
+                    c.send(BLOCK)
+                c.send(b'the end\r\n.\r\n')
+                code, text = c.reply(60)
             is_(code, 250, '50 MB message accepted')
             qid = queued_id(text)
-            if base:
-                diag('session RSS %d KiB -> peak %d KiB' % (base, peak[0]))
-                ok(peak[0] - base < 2048, 'session RSS grew less than 2 MiB')
+            diag('session RSS %s KiB -> peak %d KiB' % (m.base, m.peak))
+            ok(m.base and m.grew() < 2048, 'session RSS grew less than 2 MiB')
         if ok(qid in gw.queued(), 'queued'):
             p = gw.message_path(qid)
             want = len(head) - 2 + NBLOCKS * len(BLOCK) * 999 // 1000 + len(b'the end\n')
