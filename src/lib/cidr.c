@@ -12,10 +12,8 @@ static char const mapped[12] = "\0\0\0\0\0\0\0\0\0\0\377\377" ;
 
 static int hexval (char c)
 {
-  if (c >= '0' && c <= '9') return c - '0' ;
-  if (c >= 'a' && c <= 'f') return c - 'a' + 10 ;
-  if (c >= 'A' && c <= 'F') return c - 'A' + 10 ;
-  return -1 ;
+  unsigned char v = fmtscan_num((unsigned char)c, 16) ;
+  return v < 16 ? v : -1 ;
 }
 
 /* decimal, 1 to 3 digits, no leading zero, at most max */
