@@ -1,7 +1,9 @@
 # What is built, and from what. The Makefile holds no knowledge of its own.
 
 # Installed programs (C)
-BIN_TARGETS := dcr-tcpd dcr-smtpd dcr-enqueue
+BIN_TARGETS := dcr-tcpd dcr-smtpd dcr-enqueue dcr-qrun dcr-remote dcr-maildir
+# Programs on libowfat instead of skalibs (never both in one binary: DESIGN.md)
+OWFAT_TARGETS := dcr-mx
 # Installed programs (shell)
 SCRIPT_TARGETS := dcr-setup
 
@@ -26,6 +28,18 @@ dcr-smtpd_LIBS := $(LDLIBS_SKA)
 
 dcr-enqueue_SRCS := src/queue/dcr-enqueue.c
 dcr-enqueue_LIBS := $(LDLIBS_SKA)
+
+dcr-qrun_SRCS := src/qrun/dcr-qrun.c
+dcr-qrun_LIBS := $(LDLIBS_SKA)
+
+dcr-remote_SRCS := src/remote/dcr-remote.c
+dcr-remote_LIBS := $(LDLIBS_SKA)
+
+dcr-maildir_SRCS := src/maildir/dcr-maildir.c
+dcr-maildir_LIBS := $(LDLIBS_SKA)
+
+dcr-mx_SRCS := src/mx/dcr-mx.c
+dcr-mx_LIBS := -lowfat
 
 dcr-setup_SRC := src/setup/dcr-setup.sh
 
