@@ -10,6 +10,7 @@ SCRIPT_TARGETS := dcr-setup
 # Shared internals: libdcr.a, linked into every program
 LIBDCR_SRCS := \
   src/lib/log.c \
+  src/lib/job.c \
   src/lib/opts.c \
   src/lib/line.c \
   src/lib/addr.c \
@@ -18,12 +19,13 @@ LIBDCR_SRCS := \
   src/lib/qid.c \
   src/lib/queue.c \
   src/lib/envelope.c \
-  src/lib/cidr.c
+  src/lib/cidr.c \
+  src/lib/routes.c
 
 dcr-tcpd_SRCS := src/tcp/dcr-tcpd.c src/tcp/child.c src/tcp/rules.c src/tcp/proxy.c src/tcp/conntable.c
 dcr-tcpd_LIBS := $(LDLIBS_SKA)
 
-dcr-smtpd_SRCS := src/smtpd/dcr-smtpd.c src/smtpd/session.c src/smtpd/envelope.c src/smtpd/message.c src/smtpd/data.c src/smtpd/relay.c src/smtpd/child.c src/smtpd/io.c
+dcr-smtpd_SRCS := src/smtpd/dcr-smtpd.c src/smtpd/session.c src/smtpd/envelope.c src/smtpd/message.c src/smtpd/data.c src/smtpd/child.c src/smtpd/io.c
 dcr-smtpd_LIBS := $(LDLIBS_SKA)
 
 dcr-enqueue_SRCS := src/queue/dcr-enqueue.c
@@ -32,28 +34,34 @@ dcr-enqueue_LIBS := $(LDLIBS_SKA)
 dcr-qrun_SRCS := src/qrun/dcr-qrun.c
 dcr-qrun_LIBS := $(LDLIBS_SKA)
 
-dcr-remote_SRCS := src/remote/dcr-remote.c
+dcr-remote_SRCS := src/remote/dcr-remote.c src/remote/rio.c src/remote/reply.c src/remote/wire.c src/remote/target.c src/remote/session.c src/remote/deliver.c src/remote/verdict.c
 dcr-remote_LIBS := $(LDLIBS_SKA)
 
 dcr-maildir_SRCS := src/maildir/dcr-maildir.c
 dcr-maildir_LIBS := $(LDLIBS_SKA)
 
-dcr-mx_SRCS := src/mx/dcr-mx.c
+dcr-mx_SRCS := src/mx/dcr-mx.c src/mx/mx.c
 dcr-mx_LIBS := -lowfat
 
 dcr-setup_SRC := src/setup/dcr-setup.sh
 
 # Unit tests (tests/unit/NAME.c -> $(B)/tests/NAME), run under prove
-UNIT_TESTS := t-line t-addr t-esmtp t-xtext t-qid t-queue t-cidr t-proxy t-data
+UNIT_TESTS := t-line t-addr t-esmtp t-xtext t-qid t-queue t-cidr t-proxy t-data t-routes t-job t-remote
 
 t-proxy_EXTRA := src/tcp/proxy.c
 t-data_EXTRA := src/smtpd/data.c
 
 # Fuzz targets (tests/fuzz/NAME.c, libFuzzer with clang)
-FUZZ_TARGETS := fuzz-command fuzz-data fuzz-proxy fuzz-rules fuzz-routes fuzz-envelope
+FUZZ_TARGETS := fuzz-command fuzz-data fuzz-proxy fuzz-rules fuzz-routes fuzz-envelope fuzz-job fuzz-reply
 fuzz-command_EXTRA :=
 fuzz-data_EXTRA := src/smtpd/data.c
 fuzz-proxy_EXTRA := src/tcp/proxy.c
 fuzz-rules_EXTRA := src/tcp/rules.c
-fuzz-routes_EXTRA := src/smtpd/relay.c
+fuzz-routes_EXTRA :=
 fuzz-envelope_EXTRA :=
+t-remote_EXTRA := src/remote/reply.c src/remote/wire.c src/remote/target.c
+fuzz-job_EXTRA :=
+fuzz-reply_EXTRA := src/remote/reply.c src/remote/wire.c
+# ... and for the libowfat programs: built with -lowfat, without skalibs
+OWFAT_FUZZ_TARGETS := fuzz-mx
+fuzz-mx_EXTRA := src/mx/mx.c

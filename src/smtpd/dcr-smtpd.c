@@ -174,7 +174,8 @@ int main (int argc, char const *const *argv)
   s.remotehost = printable(getenv("TCPREMOTEHOST")) ;
   s.relayclient = !!getenv("RELAYCLIENT") ;
   dcr_line_init(&s.line) ;
-  if (o.routes) relay_load(&s.relay, o.routes) ;
+  if (o.routes && !dcr_routes_load(&s.routes, o.routes))
+    dcr_routes_logerror(&s.routes, o.routes, "no domain is local") ;
 
   if (!sig_ignore(SIGPIPE)) strerr_diefu1sys(111, "ignore SIGPIPE") ;
   smtpd_catch_term() ;

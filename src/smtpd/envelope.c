@@ -62,7 +62,7 @@ static int allowed (smtpd const *s, dcr_addr const *r)
   if (r->kind == DCR_ADDR_PM) return 1 ;  /* <Postmaster>: always ours */
   if (s->relayclient) return 1 ;
   if (r->literal || r->relayhack) return 0 ;
-  return relay_local(&s->relay, r->addr + r->at + 1, r->len - r->at - 1) ;
+  return dcr_routes_local(&s->routes, r->addr + r->at + 1, r->len - r->at - 1) ;
 }
 
 static int add (stralloc *sa, unsigned int n, char const *x)

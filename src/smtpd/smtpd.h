@@ -13,7 +13,7 @@
 #include <dcr/esmtp.h>
 #include <dcr/qid.h>
 #include "data.h"
-#include "relay.h"
+#include <dcr/routes.h>
 
 #define SMTPD_INSIZE 16384
 #define SMTPD_OUTSIZE 4096
@@ -39,7 +39,7 @@ struct smtpd_s
   unsigned int datatimeout ;      /* seconds, per data read and for the child */
   char const *spooldir ;
   char const *const *prog ;
-  relay_table relay ;
+  dcr_routes routes ;  /* relay control: the domains we accept from anyone */
 
   /* connection */
   char const *remoteip ;

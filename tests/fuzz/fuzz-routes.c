@@ -1,8 +1,8 @@
 /* ISC license. */
-/* libFuzzer target: the routes file as dcr-smtpd reads it for relay
-   control (src/smtpd/relay.c). Besides not crashing: a broken file
-   leaves no domain local, and in a good one every exact pattern it
-   names is local. */
+/* libFuzzer target: the routes file (src/lib/routes.c). Besides not
+   crashing: a broken file leaves an empty table; in a good one every
+   exact pattern matches its own rule set, and matching any domain and
+   sender out of the input stays in bounds. */
 
 #include <stdint.h>
 #include <stdlib.h>
@@ -10,23 +10,39 @@
 
 #include <skalibs/strerr.h>
 
-#include "../../src/smtpd/relay.h"
+#include <dcr/routes.h>
 
 int LLVMFuzzerTestOneInput (uint8_t const *data, size_t size)
 {
-  relay_table r = RELAY_TABLE_ZERO ;
+  dcr_routes r = DCR_ROUTES_ZERO ;
   char *copy = malloc(size ? size : 1) ;
-  int ok ;
   if (!copy) return 0 ;
   memcpy(copy, data, size) ;
   PROG = "fuzz-routes" ;
-  ok = relay_parse(&r, copy, size, "fuzz") ;
-  if (!ok && (r.nexact || r.nwild)) abort() ;
-  for (size_t i = 0 ; i < r.nexact ; i++)
-    if (!relay_local(&r, r.exact[i], strlen(r.exact[i]))) abort() ;
-  relay_local(&r, copy, size > 255 ? 255 : size) ;
-  free(r.exact) ;
-  stralloc_free(&r.names) ;
+  if (!dcr_routes_parse(&r, copy, size))
+  {
+    if (dcr_routes_n(&r) || !r.error) abort() ;
+  }
+  else for (size_t i = 0 ; i < dcr_routes_n(&r) ; i++)
+  {
+    dcr_route const *rt = dcr_routes_get(&r, i), *m ;
+    if (!rt->ntargets || rt->ntargets > DCR_ROUTES_MAXTARGETS) abort() ;
+    if (rt->key[0] != '=') continue ;
+    m = dcr_routes_match(&r, rt->key + 1, strlen(rt->key + 1), rt->sender ? "x@y.test" : "") ;
+    if (!m || strcmp(m->key, rt->key)) abort() ;
+    if (!dcr_routes_local(&r, rt->key + 1, strlen(rt->key + 1))) abort() ;
+  }
+  {
+    size_t half = size / 2 ;
+    char *sender = malloc(size - half + 1) ;
+    if (sender)
+    {
+      memcpy(sender, copy + half, size - half) ; sender[size - half] = 0 ;
+      dcr_routes_match(&r, copy, half > 300 ? 300 : half, sender) ;
+      free(sender) ;
+    }
+  }
+  dcr_routes_free(&r) ;
   free(copy) ;
   return 0 ;
 }

@@ -1,5 +1,6 @@
 #!/usr/bin/python3
-# Proves: a broken routes file (bad pattern, pattern without target) is
+# Proves: a broken routes file (bad pattern, pattern without target,
+# bad target, bad option) is
 # logged with file:line and makes no domain local (fail closed), while a
 # good file with comments, options, case and "*.dom" works, and a missing
 # file means only RELAYCLIENT clients relay.
@@ -24,12 +25,14 @@ def main():
     with Smtpd(routes=GOOD) as s:
         is_(rcpts(s, ['u@example.test', 'u@EXAMPLE.test', 'u@a.sub.test', 'u@sub.test', 'u@other.test']),
             ['250', '250', '250', '554', '554'], 'good file: exact, any case, subdomains only, * opens nothing')
-    for text, line, why in [('example.test smtp:x\nbad_dom! mx\n', '2', 'bad pattern'),
+    for text, line, why in [('example.test smtp:[127.0.0.1]:1\nbad_dom! mx\n', '2', 'bad pattern'),
                             ('example.test\n', '1', 'pattern without target'),
-                            ('example.test smtp:x\n*. mx\n', '2', 'bad pattern')]:
+                            ('example.test smtp:[127.0.0.1]:1\n*. mx\n', '2', 'bad pattern'),
+                            ('example.test mx\nother.test smtp:host.test\n', '2', 'bad smtp target'),
+                            ('example.test mx balance=fast\n', '1', 'balance= is')]:
         with Smtpd(routes=text) as s:
             is_(rcpts(s, ['u@example.test']), ['554'], '%s: nothing is local' % why)
-            like(s.log(), r'event=config-error file=\S*routes line=%s error="%s"' % (line, why), '%s: logged with the line' % why)
+            like(s.log(), r'event=config-error file=\S*routes line=%s error="%s' % (line, why), '%s: logged with the line' % why)
     with Smtpd(opts=['-R', '/nonexistent/routes']) as s:
         is_(rcpts(s, ['u@example.test', 'postmaster']), ['554', '250'], 'missing file: nothing local, Postmaster still')
     with Smtpd(opts=['-R', '/nonexistent/routes'], env={'RELAYCLIENT': ''}) as s:

@@ -9,7 +9,7 @@ from smtpdlib import *
 
 
 def session(chunks):
-    with Smtpd(routes='example.test smtp:x\n') as s:
+    with Smtpd(routes='example.test smtp:[127.0.0.1]:1\n') as s:
         s.send('EHLO c\r\nMAIL FROM:<a@b.test>\r\nRCPT TO:<u@example.test>\r\n')
         s.reply(); s.reply(); s.reply()
         for i, c in enumerate(chunks):

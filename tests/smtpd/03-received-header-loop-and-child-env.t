@@ -24,7 +24,7 @@ def envfile(s):
 
 
 def main():
-    with Smtpd(routes='example.test smtp:x\n', env={'SMTP_SIZE': 'stale', 'SMTP_AUTHUSER': 'forged'}) as s:
+    with Smtpd(routes='example.test smtp:[127.0.0.1]:1\n', env={'SMTP_SIZE': 'stale', 'SMTP_AUTHUSER': 'forged'}) as s:
         s.send('EHLO client.test\r\nMAIL FROM:<a@b.test> SMTPUTF8 RET=HDRS ENVID=e+2B1\r\n'
                'RCPT TO:<u@example.test>\r\nDATA\r\n')
         for _ in range(3):
@@ -46,7 +46,7 @@ def main():
         ok('SMTP_SIZE' not in env, 'a stale SMTP_SIZE of our own environment is removed')
         ok('SMTP_AUTHUSER' not in env, 'a forged SMTP_AUTHUSER is removed')
     for n, want in [(99, '250'), (100, '554 5.4.6')]:
-        with Smtpd(routes='example.test smtp:x\n') as s:
+        with Smtpd(routes='example.test smtp:[127.0.0.1]:1\n') as s:
             s.send('HELO c\r\nMAIL FROM:<>\r\nRCPT TO:<u@example.test>\r\nDATA\r\n')
             for _ in range(4):
                 s.reply()
