@@ -211,6 +211,7 @@ int dcr_envelope_fmt (stralloc *sa, dcr_envelope const *e)
    || (e->authuser && !cat_line(sa, "authuser", e->authuser))
    || (e->body && !cat_line(sa, "body", e->body))
    || (e->smtputf8 && !cat_line(sa, "smtputf8", "1"))
+   || (e->hold && !cat_line(sa, "hold", "1"))
    || (e->ret && !cat_line(sa, "ret", e->ret))
    || (e->envid && !cat_line(sa, "envid", e->envid))) goto err ;
   for (; i < n ; i++) if (!cat_rcpt(sa, r + i)) goto err ;
@@ -289,10 +290,11 @@ static int parse_line (dcr_envelope *e, char *line, int *seen)
   if (!strcmp(f[0], "body")) return set_once(&e->body, f[1]) ;
   if (!strcmp(f[0], "ret")) return set_once(&e->ret, f[1]) ;
   if (!strcmp(f[0], "envid")) return set_once(&e->envid, f[1]) ;
-  if (!strcmp(f[0], "smtputf8"))
+  if (!strcmp(f[0], "smtputf8") || !strcmp(f[0], "hold"))
   {
-    if (e->smtputf8 || strcmp(f[1], "1")) return 0 ;
-    return (e->smtputf8 = 1) ;
+    unsigned int *flag = f[0][0] == 's' ? &e->smtputf8 : &e->hold ;
+    if (*flag || strcmp(f[1], "1")) return 0 ;
+    return (*flag = 1) ;
   }
   if (!strcmp(f[0], "arrival") || !strcmp(f[0], "size"))
   {
@@ -320,7 +322,7 @@ int dcr_envelope_parse (dcr_envelope *e, char *s, size_t n)
   size_t pos = 0 ;
   genalloc_setlen(dcr_rcpt, &e->rcpts, 0) ;
   e->id = e->sender = e->helo = e->proto = e->ip = e->authuser = e->body = e->ret = e->envid = 0 ;
-  e->arrival = e->size = 0 ; e->priority = 0 ; e->smtputf8 = 0 ;
+  e->arrival = e->size = 0 ; e->priority = 0 ; e->smtputf8 = 0 ; e->hold = 0 ;
   e->errline = 0 ;
   if (n < 16 || memcmp(s, "dcr-envelope\t1\n", 15)) goto fail ;
   pos = 15 ;
