@@ -19,7 +19,7 @@ CPPFLAGS ?= -Isrc/include
 LDLIBS_SKA ?= -lskarnet
 
 .PHONY: all install clean check check-unit check-asan fuzz-smoke run deps distclean
-all: $(addprefix $(B)/bin/,$(BIN_TARGETS) $(SCRIPT_TARGETS))
+all: $(addprefix $(B)/bin/,$(BIN_TARGETS) $(OWFAT_TARGETS) $(SCRIPT_TARGETS))
 
 config.mak:
 	./configure
@@ -40,6 +40,22 @@ $(B)/bin/$(1): $$($(1)_SRCS:%.c=$(B)/%.o) $(B)/libdcr.a
 endef
 $(foreach p,$(BIN_TARGETS),$(eval $(call PROGRAM,$(p))))
 
+# Programs on libowfat (DESIGN.md: never with skalibs in one binary): the
+# host compiler (Debian's libowfat.a is built for glibc, not musl), their
+# own objects, include paths without skalibs', no libdcr.a
+OWFAT_CPPFLAGS := $(HOST_CPPFLAGS)
+OWFAT_LDFLAGS := $(filter -static -fsanitize=%,$(LDFLAGS))
+$(B)/owfat/%.o: %.c config.mak
+	@mkdir -p $(dir $@)
+	$(HOST_CC) $(OWFAT_CPPFLAGS) $(CFLAGS) -MMD -MP -c -o $@ $<
+
+define OWFAT_PROGRAM
+$(B)/bin/$(1): $$($(1)_SRCS:%.c=$(B)/owfat/%.o)
+	@mkdir -p $$(dir $$@)
+	$$(HOST_CC) $$(OWFAT_LDFLAGS) -o $$@ $$^ $$($(1)_LIBS)
+endef
+$(foreach p,$(OWFAT_TARGETS),$(eval $(call OWFAT_PROGRAM,$(p))))
+
 $(B)/bin/dcr-setup: $(dcr-setup_SRC)
 	@mkdir -p $(dir $@)
 	cp $< $@ && chmod 755 $@
@@ -59,6 +75,13 @@ $(B)/fuzz/$(1): tests/fuzz/$(1).c $$($(1)_EXTRA) $(LIBDCR_SRCS)
 	clang $$(FUZZ_CFLAGS) -o $$@ $$^ $$(LDLIBS_SKA)
 endef
 $(foreach f,$(FUZZ_TARGETS),$(eval $(call FUZZ,$(f))))
+# ... and those of the libowfat programs: their sources and libowfat only
+define OWFAT_FUZZ
+$(B)/fuzz/$(1): tests/fuzz/$(1).c $$($(1)_EXTRA)
+	@mkdir -p $$(dir $$@)
+	clang $$(FUZZ_CFLAGS) -o $$@ $$^ -lowfat
+endef
+$(foreach f,$(OWFAT_FUZZ_TARGETS),$(eval $(call OWFAT_FUZZ,$(f))))
 
 deps:
 	tools/install-deps
@@ -76,8 +99,8 @@ check-unit: $(addprefix $(B)/tests/,$(UNIT_TESTS))
 check-asan:
 	$(MAKE) SANITIZE=yes check-unit
 
-fuzz-smoke: $(addprefix $(B)/fuzz/,$(FUZZ_TARGETS))
-	tools/fuzz-smoke $(B) $(FUZZ_TARGETS)
+fuzz-smoke: $(addprefix $(B)/fuzz/,$(FUZZ_TARGETS) $(OWFAT_FUZZ_TARGETS))
+	tools/fuzz-smoke $(B) $(FUZZ_TARGETS) $(OWFAT_FUZZ_TARGETS)
 
 run: deps
 	@[ -f config.mak ] || ./configure
@@ -86,7 +109,7 @@ run: deps
 
 install: all
 	mkdir -p $(DESTDIR)$(BINDIR)
-	for p in $(BIN_TARGETS) $(SCRIPT_TARGETS); do install -m 755 $(B)/bin/$$p $(DESTDIR)$(BINDIR)/$$p || exit 1; done
+	for p in $(BIN_TARGETS) $(OWFAT_TARGETS) $(SCRIPT_TARGETS); do install -m 755 $(B)/bin/$$p $(DESTDIR)$(BINDIR)/$$p || exit 1; done
 
 clean:
 	rm -rf build build-asan

@@ -1,0 +1,272 @@
+/* ISC license. */
+
+/* dcr-mx: where to deliver mail for a domain (RFC 5321 section 5).
+   Built on libowfat's DNS client, never on skalibs (DESIGN.md); so it
+   has its own small log and no libdcr. */
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+#include <arpa/inet.h>
+#include <sys/random.h>
+
+#include <dns.h>
+#include <fmt.h>
+#include <iopause.h>
+#include <scan.h>
+#include <taia.h>
+
+#include "mx.h"
+
+#define USAGE "dcr-mx [ -4 | -6 ] [ -t timeout ] domain | dcr-mx [ -4 | -6 ] [ -t timeout ] -A host"
+#define TIMEOUT 30   /* seconds for the whole run, all look-ups included */
+
+static char const *domain ;
+static struct taia deadline ;
+static char servers[256] ;
+static char const *why = "" ;   /* the last temporary failure, in words */
+
+ /* stderr: one key=value line per event, as src/lib/log.c writes them */
+
+static size_t kv (char *buf, size_t len, size_t max, char const *key, char const *value)
+{
+  static char const hex[] = "0123456789abcdef" ;
+  int quote = !*value ;
+  char const *s ;
+  for (s = value ; *s ; s++)
+    if ((unsigned char)*s <= ' ' || (unsigned char)*s >= 0x7f || *s == '"' || *s == '=' || *s == '\\') quote = 1 ;
+  for (s = " " ; *s && len < max ; s++) buf[len++] = *s ;
+  for (s = key ; *s && len < max ; s++) buf[len++] = *s ;
+  if (len < max) buf[len++] = '=' ;
+  if (quote && len < max) buf[len++] = '"' ;
+  for (s = value ; *s && len + 4 < max ; s++)
+  {
+    unsigned char c = *s ;
+    if (!quote) buf[len++] = c ;
+    else if (c == '"' || c == '\\') { buf[len++] = '\\' ; buf[len++] = c ; }
+    else if (c < ' ' || c >= 0x7f)
+    {
+      buf[len++] = '\\' ; buf[len++] = 'x' ; buf[len++] = hex[c >> 4] ; buf[len++] = hex[c & 15] ;
+    }
+    else buf[len++] = c ;
+  }
+  if (quote && len < max) buf[len++] = '"' ;
+  return len ;
+}
+
+/* log("event", "x", "domain", d, ..., 0): pairs of strings */
+static void logkv (char const *const *kvs)
+{
+  char buf[2048] = "dcr-mx:" ;
+  size_t len = 7 ;
+  for (; kvs[0] ; kvs += 2) len = kv(buf, len, sizeof(buf) - 1, kvs[0], kvs[1] ? kvs[1] : "") ;
+  buf[len++] = '\n' ;
+  while (write(2, buf, len) < 0 && errno == EINTR) ;
+}
+
+static void die (int, char const *) __attribute__((noreturn)) ;
+static void die (int code, char const *error)
+{
+  char const *kvs[] = { "event", "fail", "domain", domain ? domain : "",
+    "status", code == 100 ? "permanent" : "temporary", "error", error, 0 } ;
+  logkv(kvs) ;
+  _exit(code) ;
+}
+
+static void dieusage (void) __attribute__((noreturn)) ;
+static void dieusage (void)
+{
+  static char const u[] = "dcr-mx: usage: " USAGE "\n" ;
+  if (write(2, u, sizeof(u) - 1) < 0) {}
+  _exit(100) ;
+}
+
+ /* DNS: one query, bounded by the deadline of the whole run */
+
+static int query (char const *q, char const *qtype, mx_rr *out, unsigned int max, unsigned int *n)
+{
+  static struct dns_transmit tx ;
+  int r ;
+  *n = 0 ;
+  if (dns_transmit_start(&tx, servers, 1, q, qtype, "\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0") < 0)
+  {
+    why = strerror(errno) ;
+    return MX_TEMP ;
+  }
+  for (;;)
+  {
+    struct taia stamp, dl = deadline ;
+    iopause_fd x[1] ;
+    taia_now(&stamp) ;
+    if (!taia_less(&stamp, &deadline))
+    {
+      dns_transmit_free(&tx) ;
+      why = "DNS timed out" ;
+      return MX_TEMP ;
+    }
+    dns_transmit_io(&tx, x, &dl) ;
+    iopause(x, 1, &dl, &stamp) ;
+    r = dns_transmit_get(&tx, x, &stamp) ;
+    if (r < 0)
+    {
+      /* every server failed: no answer, SERVFAIL, REFUSED... */
+      why = errno == ETIMEDOUT ? "DNS timed out" : errno == EAGAIN ? "DNS server failure" : strerror(errno) ;
+      return MX_TEMP ;
+    }
+    if (r == 1) break ;
+  }
+  r = mx_answer(tx.packet, tx.packetlen, qtype, out, max, n) ;
+  dns_transmit_free(&tx) ;
+  if (r == MX_BAD) { why = "malformed DNS reply" ; return MX_TEMP ; }
+  if (r == MX_TEMP) why = "DNS server failure" ;
+  return r ;
+}
+
+ /* stdout: PREF TAB HOST TAB IP, in the order to try */
+
+static mx_rr hosts[MX_PARSEMAX], addrs[MX_PARSEMAX] ;
+static char out[MX_ADDRMAX * (8 + MX_NAMEFMT + INET6_ADDRSTRLEN)] ;
+static size_t outlen ;
+static char seen[MX_ADDRMAX][16] ;
+static unsigned int naddr, ntemp ;
+static int want4 = 1, want6 = 1 ;
+
+static void cats (char const *s)
+{
+  size_t n = strlen(s) ;
+  memcpy(out + outlen, s, n) ;  /* out is sized for MX_ADDRMAX lines */
+  outlen += n ;
+}
+
+static int family_addresses (unsigned int pref, char const *wire, char const *name, int family)
+{
+  unsigned int n, i, j ;
+  int r = query(wire, family == 4 ? DNS_T_A : DNS_T_AAAA, addrs, MX_PARSEMAX, &n) ;
+  if (r == MX_TEMP)
+  {
+    char const *kvs[] = { "event", "tempfail", "domain", domain, "host", name,
+      "type", family == 4 ? "A" : "AAAA", "error", why, 0 } ;
+    logkv(kvs) ;
+    ntemp++ ;
+  }
+  for (i = 0 ; i < n && naddr < MX_ADDRMAX ; i++)
+  {
+    char ip[16] = { 0 }, txt[INET6_ADDRSTRLEN], p[16] ;
+    memcpy(ip, addrs[i].ip, family == 4 ? 4 : 16) ;
+    if (family == 4) ip[15] = 4 ;   /* a v4 key never equals a v6 one read as v4 */
+    for (j = 0 ; j < naddr ; j++) if (!memcmp(seen[j], ip, 16)) break ;
+    if (j < naddr) continue ;       /* two MX names, one address: try it once */
+    memcpy(seen[naddr++], ip, 16) ;
+    if (!inet_ntop(family == 4 ? AF_INET : AF_INET6, addrs[i].ip, txt, sizeof(txt))) continue ;
+    p[fmt_ulong(p, pref)] = 0 ;
+    cats(p) ; cats("\t") ; cats(name) ; cats("\t") ; cats(txt) ; cats("\n") ;
+  }
+  return r ;
+}
+
+/* A then AAAA of one host. NXDOMAIN for A spares the AAAA query. */
+static void host_addresses (unsigned int pref, char const *wire)
+{
+  char name[MX_NAMEFMT] ;
+  mx_name_fmt(name, wire) ;
+  if (want4 && family_addresses(pref, wire, name, 4) == MX_NXDOMAIN) return ;
+  if (want6) family_addresses(pref, wire, name, 6) ;
+}
+
+static void seed (void)
+{
+  char s[128] ;
+  size_t got = 0 ;
+  while (got < sizeof(s))
+  {
+    ssize_t r = getrandom(s + got, sizeof(s) - got, 0) ;
+    if (r < 0) { if (errno == EINTR) continue ; die(111, "getrandom failed") ; }
+    got += r ;
+  }
+  dns_random_init(s) ;  /* query ids and source ports, and the shuffle */
+}
+
+static void flush_exit (void) __attribute__((noreturn)) ;
+static void flush_exit (void)
+{
+  size_t done = 0 ;
+  while (done < outlen)
+  {
+    ssize_t w = write(1, out + done, outlen - done) ;
+    if (w < 0) { if (errno == EINTR) continue ; die(111, "write to stdout failed") ; }
+    done += w ;
+  }
+  _exit(0) ;
+}
+
+int main (int argc, char *const *argv)
+{
+  char *wire = 0 ;
+  char msg[600] ;
+  unsigned long secs = TIMEOUT ;
+  unsigned int n = 0, i ;
+  int addronly = 0, opt, r ;
+
+  while ((opt = getopt(argc, argv, "46At:")) != -1)
+    switch (opt)
+    {
+      case '4' : want6 = 0 ; want4 = 1 ; break ;
+      case '6' : want4 = 0 ; want6 = 1 ; break ;
+      case 'A' : addronly = 1 ; break ;
+      case 't' :
+        if (!optarg[scan_ulong(optarg, &secs)] && secs && secs <= 3600) break ;
+        dieusage() ;
+      default : dieusage() ;
+    }
+  if (argc - optind != 1) dieusage() ;
+  domain = argv[optind] ;
+  if (strlen(domain) > 256) domain = "(too long)" ;
+  if (domain[0] == '[') die(100, "an address literal needs no look-up") ;
+  if (!mx_domain_valid(domain)) die(100, "not a domain name (RFC 5321 4.1.2)") ;
+  if (!dns_domain_fromdot(&wire, domain, strlen(domain))) die(111, "out of memory") ;
+  seed() ;
+  if (dns_resolvconfip(servers) < 0) die(111, "cannot read /etc/resolv.conf") ;
+  taia_now(&deadline) ;
+  {
+    struct taia t ;
+    taia_uint(&t, secs) ;
+    taia_add(&deadline, &deadline, &t) ;
+  }
+
+  if (addronly)
+  {
+    host_addresses(0, wire) ;
+    if (outlen) flush_exit() ;
+    if (ntemp) die(111, why) ;
+    die(100, "no address (A/AAAA) for this host") ;
+  }
+
+  r = query(wire, DNS_T_MX, hosts, MX_PARSEMAX, &n) ;
+  if (r == MX_NXDOMAIN) die(100, "no such domain (NXDOMAIN)") ;
+  if (r != MX_OK) die(111, why) ;
+  if (!n)
+  {
+    /* no MX: the domain is its own implicit MX, preference 0 */
+    host_addresses(0, wire) ;
+    if (outlen) flush_exit() ;
+    if (ntemp) die(111, why) ;
+    die(100, "no MX record and no address (A/AAAA) for this domain") ;
+  }
+  if (mx_isnull(hosts, n)) die(100, "null MX: the domain accepts no mail (RFC 7505)") ;
+  n = mx_order(hosts, n, &dns_random) ;
+  if (!n) die(100, "null MX: the domain accepts no mail (RFC 7505)") ;
+  if (n > MX_HOSTMAX) n = MX_HOSTMAX ;
+  for (i = 0 ; i < n && naddr < MX_ADDRMAX ; i++) host_addresses(hosts[i].pref, hosts[i].name) ;
+  if (outlen) flush_exit() ;
+  if (ntemp)
+  {
+    memcpy(msg, "no address for any MX host yet: ", 32) ;
+    strncpy(msg + 32, why, sizeof(msg) - 33) ;
+    msg[sizeof(msg) - 1] = 0 ;
+    die(111, msg) ;
+  }
+  die(100, "no address (A/AAAA) for any MX host of this domain") ;
+}
