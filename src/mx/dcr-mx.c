@@ -84,50 +84,95 @@ static void dieusage (void)
   _exit(100) ;
 }
 
- /* DNS: one query, bounded by the deadline of the whole run */
+ /* DNS: queries run side by side, all bounded by the deadline of the
+    run, so that one silent server does not starve the other hosts */
 
-static int query (char const *q, char const *qtype, mx_rr *out, unsigned int max, unsigned int *n)
+#define ADDRPERQ 16   /* addresses kept from one A or AAAA answer */
+
+typedef struct query_s query ;
+struct query_s
 {
-  static struct dns_transmit tx ;
-  int r ;
-  *n = 0 ;
-  if (dns_transmit_start(&tx, servers, 1, q, qtype, "\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0") < 0)
+  struct dns_transmit tx ;
+  char const *name ;     /* wire format */
+  char const *qtype ;
+  int status ;           /* -1 while running, then MX_OK, MX_NXDOMAIN, MX_TEMP */
+  char const *why ;      /* for MX_TEMP */
+  unsigned int n ;
+  char ip[ADDRPERQ][16] ;
+} ;
+
+static mx_rr hosts[MX_PARSEMAX], scratch[MX_PARSEMAX] ;
+static unsigned int nhosts ;
+
+static void finish (query *q)
+{
+  unsigned int m, i ;
+  int mx = !memcmp(q->qtype, DNS_T_MX, 2) ;
+  int r = mx_answer(q->tx.packet, q->tx.packetlen, q->qtype, mx ? hosts : scratch, MX_PARSEMAX, &m) ;
+  dns_transmit_free(&q->tx) ;
+  q->status = r == MX_BAD ? MX_TEMP : r ;
+  q->why = r == MX_BAD ? "malformed DNS reply" : "DNS server failure" ;
+  if (mx) { nhosts = m ; return ; }
+  for (i = 0 ; i < m && i < ADDRPERQ ; i++) memcpy(q->ip[i], scratch[i].ip, 16) ;
+  q->n = i ;
+}
+
+static void resolve (query *q, unsigned int n)
+{
+  iopause_fd x[2 * MX_HOSTMAX] ;
+  unsigned int idx[2 * MX_HOSTMAX] ;
+  unsigned int i, j, active = 0 ;
+  for (i = 0 ; i < n ; i++)
   {
-    why = strerror(errno) ;
-    return MX_TEMP ;
+    q[i].n = 0 ;
+    q[i].status = -1 ;
+    if (dns_transmit_start(&q[i].tx, servers, 1, q[i].name, q[i].qtype, "\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0") < 0)
+    {
+      q[i].status = MX_TEMP ;
+      q[i].why = strerror(errno) ;
+    }
+    else active++ ;
   }
-  for (;;)
+  while (active)
   {
     struct taia stamp, dl = deadline ;
-    iopause_fd x[1] ;
+    unsigned int k = 0 ;
     taia_now(&stamp) ;
-    if (!taia_less(&stamp, &deadline))
+    if (!taia_less(&stamp, &deadline)) break ;
+    for (i = 0 ; i < n ; i++)
+      if (q[i].status < 0)
+      {
+        dns_transmit_io(&q[i].tx, x + k, &dl) ;
+        idx[k++] = i ;
+      }
+    iopause(x, k, &dl, &stamp) ;
+    for (j = 0 ; j < k ; j++)
     {
-      dns_transmit_free(&tx) ;
-      why = "DNS timed out" ;
-      return MX_TEMP ;
+      query *p = q + idx[j] ;
+      int r = dns_transmit_get(&p->tx, x + j, &stamp) ;
+      if (!r) continue ;
+      active-- ;
+      if (r > 0) finish(p) ;
+      else
+      {
+        /* every server failed: no answer, SERVFAIL, REFUSED... */
+        p->status = MX_TEMP ;
+        p->why = errno == ETIMEDOUT ? "DNS timed out" : errno == EAGAIN ? "DNS server failure" : strerror(errno) ;
+      }
     }
-    dns_transmit_io(&tx, x, &dl) ;
-    iopause(x, 1, &dl, &stamp) ;
-    r = dns_transmit_get(&tx, x, &stamp) ;
-    if (r < 0)
-    {
-      /* every server failed: no answer, SERVFAIL, REFUSED... */
-      why = errno == ETIMEDOUT ? "DNS timed out" : errno == EAGAIN ? "DNS server failure" : strerror(errno) ;
-      return MX_TEMP ;
-    }
-    if (r == 1) break ;
   }
-  r = mx_answer(tx.packet, tx.packetlen, qtype, out, max, n) ;
-  dns_transmit_free(&tx) ;
-  if (r == MX_BAD) { why = "malformed DNS reply" ; return MX_TEMP ; }
-  if (r == MX_TEMP) why = "DNS server failure" ;
-  return r ;
+  for (i = 0 ; i < n ; i++)
+    if (q[i].status < 0)
+    {
+      dns_transmit_free(&q[i].tx) ;
+      q[i].status = MX_TEMP ;
+      q[i].why = "DNS timed out" ;
+    }
 }
 
  /* stdout: PREF TAB HOST TAB IP, in the order to try */
 
-static mx_rr hosts[MX_PARSEMAX], addrs[MX_PARSEMAX] ;
+static query queries[2 * MX_HOSTMAX] ;
 static char out[MX_ADDRMAX * (8 + MX_NAMEFMT + INET6_ADDRSTRLEN)] ;
 static size_t outlen ;
 static char seen[MX_ADDRMAX][16] ;
@@ -141,39 +186,49 @@ static void cats (char const *s)
   outlen += n ;
 }
 
-static int family_addresses (unsigned int pref, char const *wire, char const *name, int family)
+static void print (unsigned int pref, char const *name, query const *q)
 {
-  unsigned int n, i, j ;
-  int r = query(wire, family == 4 ? DNS_T_A : DNS_T_AAAA, addrs, MX_PARSEMAX, &n) ;
-  if (r == MX_TEMP)
+  int v4 = !memcmp(q->qtype, DNS_T_A, 2) ;
+  unsigned int i, j ;
+  if (q->status == MX_TEMP)
   {
     char const *kvs[] = { "event", "tempfail", "domain", domain, "host", name,
-      "type", family == 4 ? "A" : "AAAA", "error", why, 0 } ;
+      "type", v4 ? "A" : "AAAA", "error", q->why, 0 } ;
     logkv(kvs) ;
+    why = q->why ;
     ntemp++ ;
   }
-  for (i = 0 ; i < n && naddr < MX_ADDRMAX ; i++)
+  for (i = 0 ; i < q->n && naddr < MX_ADDRMAX ; i++)
   {
-    char ip[16] = { 0 }, txt[INET6_ADDRSTRLEN], p[16] ;
-    memcpy(ip, addrs[i].ip, family == 4 ? 4 : 16) ;
-    if (family == 4) ip[15] = 4 ;   /* a v4 key never equals a v6 one read as v4 */
-    for (j = 0 ; j < naddr ; j++) if (!memcmp(seen[j], ip, 16)) break ;
+    char key[16] = { 0 }, txt[INET6_ADDRSTRLEN], p[16] ;
+    memcpy(key, q->ip[i], v4 ? 4 : 16) ;
+    if (v4) key[15] = 4 ;   /* a v4 key never equals a v6 one */
+    for (j = 0 ; j < naddr ; j++) if (!memcmp(seen[j], key, 16)) break ;
     if (j < naddr) continue ;       /* two MX names, one address: try it once */
-    memcpy(seen[naddr++], ip, 16) ;
-    if (!inet_ntop(family == 4 ? AF_INET : AF_INET6, addrs[i].ip, txt, sizeof(txt))) continue ;
+    if (!inet_ntop(v4 ? AF_INET : AF_INET6, q->ip[i], txt, sizeof(txt))) continue ;
+    memcpy(seen[naddr++], key, 16) ;
     p[fmt_ulong(p, pref)] = 0 ;
     cats(p) ; cats("\t") ; cats(name) ; cats("\t") ; cats(txt) ; cats("\n") ;
   }
-  return r ;
 }
 
-/* A then AAAA of one host. NXDOMAIN for A spares the AAAA query. */
-static void host_addresses (unsigned int pref, char const *wire)
+/* A and AAAA of n hosts at once; printed host by host, A first */
+static void addresses (mx_rr const *h, unsigned int n)
 {
-  char name[MX_NAMEFMT] ;
-  mx_name_fmt(name, wire) ;
-  if (want4 && family_addresses(pref, wire, name, 4) == MX_NXDOMAIN) return ;
-  if (want6) family_addresses(pref, wire, name, 6) ;
+  unsigned int i, k = 0 ;
+  for (i = 0 ; i < n ; i++)
+  {
+    if (want4) { queries[k].name = h[i].name ; queries[k++].qtype = DNS_T_A ; }
+    if (want6) { queries[k].name = h[i].name ; queries[k++].qtype = DNS_T_AAAA ; }
+  }
+  resolve(queries, k) ;
+  for (i = k = 0 ; i < n ; i++)
+  {
+    char name[MX_NAMEFMT] ;
+    mx_name_fmt(name, h[i].name) ;
+    if (want4) print(h[i].pref, name, queries + k++) ;
+    if (want6) print(h[i].pref, name, queries + k++) ;
+  }
 }
 
 static void seed (void)
@@ -207,8 +262,8 @@ int main (int argc, char *const *argv)
   char *wire = 0 ;
   char msg[600] ;
   unsigned long secs = TIMEOUT ;
-  unsigned int n = 0, i ;
-  int addronly = 0, opt, r ;
+  unsigned int n = 0 ;
+  int addronly = 0, opt ;
 
   while ((opt = getopt(argc, argv, "46At:")) != -1)
     switch (opt)
@@ -238,19 +293,25 @@ int main (int argc, char *const *argv)
 
   if (addronly)
   {
-    host_addresses(0, wire) ;
+    memcpy(hosts[0].name, wire, dns_domain_length(wire)) ;
+    addresses(hosts, 1) ;
     if (outlen) flush_exit() ;
     if (ntemp) die(111, why) ;
     die(100, "no address (A/AAAA) for this host") ;
   }
 
-  r = query(wire, DNS_T_MX, hosts, MX_PARSEMAX, &n) ;
-  if (r == MX_NXDOMAIN) die(100, "no such domain (NXDOMAIN)") ;
-  if (r != MX_OK) die(111, why) ;
+  queries[0].name = wire ;
+  queries[0].qtype = DNS_T_MX ;
+  resolve(queries, 1) ;
+  if (queries[0].status == MX_NXDOMAIN) die(100, "no such domain (NXDOMAIN)") ;
+  if (queries[0].status != MX_OK) die(111, queries[0].why) ;
+  n = nhosts ;
   if (!n)
   {
     /* no MX: the domain is its own implicit MX, preference 0 */
-    host_addresses(0, wire) ;
+    memcpy(hosts[0].name, wire, dns_domain_length(wire)) ;
+    hosts[0].pref = 0 ;
+    addresses(hosts, 1) ;
     if (outlen) flush_exit() ;
     if (ntemp) die(111, why) ;
     die(100, "no MX record and no address (A/AAAA) for this domain") ;
@@ -259,7 +320,7 @@ int main (int argc, char *const *argv)
   n = mx_order(hosts, n, &dns_random) ;
   if (!n) die(100, "null MX: the domain accepts no mail (RFC 7505)") ;
   if (n > MX_HOSTMAX) n = MX_HOSTMAX ;
-  for (i = 0 ; i < n && naddr < MX_ADDRMAX ; i++) host_addresses(hosts[i].pref, hosts[i].name) ;
+  addresses(hosts, n) ;
   if (outlen) flush_exit() ;
   if (ntemp)
   {
