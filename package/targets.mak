@@ -37,7 +37,7 @@ dcr-qrun_LIBS := $(LDLIBS_SKA)
 dcr-remote_SRCS := src/remote/dcr-remote.c src/remote/rio.c src/remote/reply.c src/remote/wire.c src/remote/target.c src/remote/session.c src/remote/deliver.c src/remote/verdict.c
 dcr-remote_LIBS := $(LDLIBS_SKA)
 
-dcr-maildir_SRCS := src/maildir/dcr-maildir.c
+dcr-maildir_SRCS := src/maildir/dcr-maildir.c src/maildir/maildir.c
 dcr-maildir_LIBS := $(LDLIBS_SKA)
 
 dcr-mx_SRCS := src/mx/dcr-mx.c src/mx/mx.c
