@@ -1,7 +1,7 @@
 # What is built, and from what. The Makefile holds no knowledge of its own.
 
 # Installed programs (C)
-BIN_TARGETS := dcr-tcpd dcr-smtpd dcr-enqueue dcr-qrun dcr-remote dcr-maildir
+BIN_TARGETS := dcr-tcpd dcr-smtpd dcr-enqueue dcr-qrun dcr-remote dcr-maildir dcr-qctl
 # Programs on libowfat instead of skalibs (never both in one binary: DESIGN.md)
 OWFAT_TARGETS := dcr-mx
 # Installed programs (shell)
@@ -39,6 +39,9 @@ dcr-remote_LIBS := $(LDLIBS_SKA)
 
 dcr-maildir_SRCS := src/maildir/dcr-maildir.c src/maildir/maildir.c
 dcr-maildir_LIBS := $(LDLIBS_SKA)
+
+dcr-qctl_SRCS := src/qctl/dcr-qctl.c src/qctl/scan.c src/qctl/list.c src/qctl/stats.c src/qctl/show.c src/qctl/act.c src/qctl/paused.c src/qctl/out.c
+dcr-qctl_LIBS := $(LDLIBS_SKA)
 
 dcr-mx_SRCS := src/mx/dcr-mx.c src/mx/mx.c
 dcr-mx_LIBS := -lowfat
