@@ -17,6 +17,7 @@
 #include <skalibs/sig.h>
 
 #include <dcr/log.h>
+#include <dcr/conf.h>
 #include "smtpd.h"
 
 #define USAGE "dcr-smtpd [ -c confdir ] [ -h hostname ] [ -s maxsize ] [ -n maxrcpt ] [ -R routes ] [ -g greetdelay ] [ -e maxerrors ] [ -t timeout ] [ -T datatimeout ] [ -S spooldir ] prog..."
@@ -29,29 +30,17 @@ static smtpd s ;
 /* DIR/name, first line, trimmed, into buf; 0 if the file is missing */
 static int conffile (char const *dir, char const *name, char *buf, size_t max)
 {
-  size_t dlen = strlen(dir), nlen = strlen(name), i = 0 ;
-  char path[dlen + nlen + 2] ;
-  ssize_t r ;
-  memcpy(path, dir, dlen) ; path[dlen] = '/' ; memcpy(path + dlen + 1, name, nlen + 1) ;
-  r = openreadnclose(path, buf, max - 1) ;
-  if (r < 0)
-  {
-    if (errno == ENOENT) return 0 ;
-    strerr_diefu2sys(111, "read ", path) ;
-  }
-  buf[r] = 0 ;
-  while (buf[i] && buf[i] != '\n') i++ ;
-  buf[i] = 0 ;
-  while (i && (buf[i-1] == ' ' || buf[i-1] == '\t' || buf[i-1] == '\r')) buf[--i] = 0 ;
-  return 1 ;
+  int r = dcr_conf_line(dir, name, buf, max) ;
+  if (r < 0) strerr_diefu5sys(111, "read ", dir, "/", name, "") ;
+  return r ;
 }
 
 static void confnum (char const *dir, char const *name, unsigned long long *v)
 {
-  char buf[64] ;
-  uint64_t u ;
-  if (!dir || !conffile(dir, name, buf, sizeof(buf))) return ;
-  if (!uint640_scan(buf, &u)) strerr_dief5x(100, dir, "/", name, ": not a number: ", buf) ;
+  uint64_t u = *v ;
+  int r = dcr_conf_num(dir, name, &u) ;
+  if (r < 0) strerr_diefu5sys(111, "read ", dir, "/", name, "") ;
+  if (!r) strerr_dief4x(100, dir, "/", name, ": not a number") ;
   *v = u ;
 }
 

@@ -1,0 +1,407 @@
+/* ISC license. */
+
+/* A flight: one message being delivered. Its envelope is read when it
+   is due, its recipients go out in jobs, verdicts change their state,
+   and after every job the state is made durable before anything else
+   depends on it: DSNs first, then the envelope (write aside, fsync,
+   rename), or the files removed when nothing is left to do. */
+
+#include <sys/stat.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <unistd.h>
+
+#include <skalibs/types.h>
+#include <skalibs/strerr.h>
+
+#include <dcr/log.h>
+#include "qrun.h"
+
+#define BUSY_DELAY 30   /* seconds before a message held back by a busy or paused destination is looked at again */
+#define GROUPS_MAX 64
+
+typedef struct flight_s flight ;
+struct flight_s
+{
+  uint32_t entry ;       /* NONE32: free slot */
+  dcr_envelope env ;
+  char id[DCR_QID_LEN + 1] ;
+  char *kinds ;          /* per recipient: DSN to send ('f', 'd', 'x'), or 0 */
+  char *failover ;       /* per recipient: to go to the job's next target */
+  char **replies ;       /* per recipient: the agent's reply, owned here */
+  unsigned int jobs ;    /* out in agents or queued */
+  unsigned int busy : 1 ;
+  unsigned int changed : 1 ;
+} ;
+
+static flight *flights = 0 ;
+static uint32_t nflights = 0, capflights = 0, inuse = 0 ;
+
+unsigned int flight_count (void) { return inuse ; }
+
+static uint32_t flight_new (void)
+{
+  uint32_t f = 0 ;
+  for (; f < nflights ; f++) if (flights[f].entry == NONE32) break ;
+  if (f == nflights)
+  {
+    if (nflights == capflights)
+    {
+      uint32_t n = capflights ? capflights * 2 : 64 ;
+      flight *p = realloc(flights, n * sizeof(flight)) ;
+      if (!p) strerr_diefu1sys(111, "allocate flights") ;
+      memset(p + capflights, 0, (n - capflights) * sizeof(flight)) ;
+      flights = p ; capflights = n ;
+    }
+    nflights++ ;
+  }
+  inuse++ ;
+  return f ;
+}
+
+static void flight_free (uint32_t f)
+{
+  uint32_t n = dcr_envelope_nrcpts(&flights[f].env) ;
+  if (flights[f].replies) for (uint32_t i = 0 ; i < n ; i++) free(flights[f].replies[i]) ;
+  free(flights[f].replies) ;
+  free(flights[f].kinds) ;
+  free(flights[f].failover) ;
+  flights[f].kinds = flights[f].failover = 0 ;
+  flights[f].replies = 0 ;
+  dcr_envelope_free(&flights[f].env) ;
+  flights[f].entry = NONE32 ;
+  inuse-- ;
+}
+
+static char const *envfile (uint32_t f, char *buf)
+{
+  if (sched_get(flights[f].entry)->flags & QE_NEW) dcr_queue_newpath(buf, flights[f].id) ;
+  else dcr_queue_envpath(buf, flights[f].id) ;
+  return buf ;
+}
+
+static void logrcpt (char const *event, flight const *fl, dcr_rcpt const *r, char const *extra, char const *value)
+{
+  char tries[UINT_FMT] ;
+  tries[uint_fmt(tries, r->tries)] = 0 ;
+  dcr_log("event", event, "id", fl->id, "rcpt", r->addr, "tries", tries, "reply", r->reply, extra, value, (char *)0) ;
+}
+
+ /* Retries: exponential backoff from retry_base to retry_max, with 10% jitter */
+
+static uint64_t backoff (unsigned int tries)
+{
+  uint64_t d = conf.retry_base ;
+  for (unsigned int i = 1 ; i < tries && d < conf.retry_max ; i++) d *= 2 ;
+  if (d > conf.retry_max) d = conf.retry_max ;
+  if (d >= 10) d = d - d / 10 + randomness(d / 5 + 1) ;
+  return d ? d : 1 ;
+}
+
+static int wants_failure_dsn (dcr_envelope const *e, dcr_rcpt const *r)
+{
+  return e->sender[0] && (!r->notify[0] || strstr(r->notify, "FAILURE")) ;
+}
+
+static void fail_rcpt (flight *fl, uint32_t i, char const *reply, char kind)
+{
+  dcr_rcpt *r = dcr_envelope_rcpts(&fl->env) + i ;
+  r->state = DCR_RCPT_FAILED ;
+  if (reply) r->reply = reply ;
+  if (wants_failure_dsn(&fl->env, r)) fl->kinds[i] = kind ;
+  fl->changed = 1 ;
+  logrcpt("bounce", fl, r, "dsn", fl->kinds[i] ? "yes" : "no") ;
+}
+
+/* A temporary failure: the next try, or the end when tries or time ran out. */
+static void defer_rcpt (flight *fl, uint32_t i, char const *reply)
+{
+  dcr_rcpt *r = dcr_envelope_rcpts(&fl->env) + i ;
+  char when[UINT64_FMT] ;
+  r->tries++ ;
+  r->reply = reply ;
+  fl->changed = 1 ;
+  if (now >= fl->env.arrival + conf.expire) { fail_rcpt(fl, i, 0, 'x') ; return ; }
+  if (conf.max_tries && r->tries >= conf.max_tries) { fail_rcpt(fl, i, 0, 'f') ; return ; }
+  r->next = now + backoff(r->tries) ;
+  when[uint64_fmt(when, r->next - now)] = 0 ;
+  logrcpt("deferred", fl, r, "retry-in", when) ;
+}
+
+static void load_fail (uint32_t e, char const *id, char const *path)
+{
+  if (errno == ENOENT) { sched_remove(e) ; return ; }
+  dcr_log("event", "read-error", "id", id, "file", path, "error", strerror(errno), (char *)0) ;
+  sched_get(e)->flags &= ~QE_FLIGHT ;
+  sched_put(e, now + 300) ;
+}
+
+static void finish (uint32_t f) ;
+
+static char force_domain[256] ;
+
+void flight_force_domain (char const *domain)
+{
+  if (!domain) force_domain[0] = 0 ;
+  else { strncpy(force_domain, domain, sizeof force_domain - 1) ; force_domain[sizeof force_domain - 1] = 0 ; }
+}
+
+static int forced (char const *addr)
+{
+  char const *at = strrchr(addr, '@') ;
+  return !force_domain[0] || (at && !strcasecmp(at + 1, force_domain)) ;
+}
+
+void flight_start (uint32_t e)
+{
+  uint32_t f = flight_new(), n ;
+  flight *fl = flights + f ;
+  group groups[GROUPS_MAX] ;
+  unsigned int ngroups = 0 ;
+  char path[DCR_QUEUE_PATHMAX] ;
+  int force = sched_get(e)->flags & QE_FORCE ;
+  sched_get(e)->flags &= ~QE_FORCE ;
+  fl->entry = e ;
+  fl->jobs = 0 ; fl->busy = fl->changed = 0 ;
+  sched_idstr(e, fl->id) ;
+  sched_take(e) ;
+  sched_get(e)->flags |= QE_FLIGHT ;
+  if (!dcr_envelope_read(&fl->env, envfile(f, path)))
+  {
+    if (errno == EPROTO) dcr_log("event", "bad-envelope", "id", fl->id, "file", path, (char *)0) ;
+    flight_free(f) ;
+    load_fail(e, fl->id, path) ;
+    return ;
+  }
+  if (fl->env.hold)
+  {
+    sched_get(e)->flags = (sched_get(e)->flags & ~QE_FLIGHT) | QE_HELD ;
+    flight_free(f) ;
+    return ;
+  }
+  sched_get(e)->prio = fl->env.priority ;
+  n = dcr_envelope_nrcpts(&fl->env) ;
+  fl->kinds = calloc(n ? n : 1, 1) ;
+  fl->failover = calloc(n ? n : 1, 1) ;
+  fl->replies = calloc(n ? n : 1, sizeof(char *)) ;
+  if (!fl->kinds || !fl->failover || !fl->replies) strerr_diefu1sys(111, "allocate") ;
+  for (uint32_t i = 0 ; i < n ; i++)
+  {
+    dcr_rcpt *r = dcr_envelope_rcpts(&fl->env) + i ;
+    char const *why ;
+    if (r->state != DCR_RCPT_PENDING || (r->next > now && !(force && forced(r->addr)))) continue ;
+    if (now >= fl->env.arrival + conf.expire) { fail_rcpt(fl, i, 0, 'x') ; continue ; }
+    if (ngroups == GROUPS_MAX) { fl->busy = 1 ; continue ; }
+    if (jobs_route(f, &fl->env, i, groups, &ngroups, &why)) continue ;
+    if (!why[0]) fl->busy = 1 ;
+    else defer_rcpt(fl, i, why) ;
+  }
+  for (unsigned int g = 0 ; g < ngroups ; g++)
+  {
+    dest_push(job_get(groups[g].job)->dest, groups[g].job) ;
+    fl->jobs++ ;
+  }
+  if (!fl->jobs) finish(f) ;
+}
+
+ /* Verdicts */
+
+static char const *keep_reply (flight *fl, uint32_t i, char const *reply)
+{
+  char *copy = strdup(reply) ;
+  if (!copy) return "451 4.3.0 out of memory" ;
+  free(fl->replies[i]) ;
+  fl->replies[i] = copy ;
+  return copy ;
+}
+
+/* T with 4.4.1 or 4.4.2: the target could not be reached (doc/agents.md) */
+static int target_down (char const *reply)
+{
+  return strlen(reply) > 9 && !strncmp(reply + 3, " 4.4.", 5) && (reply[8] == '1' || reply[8] == '2') && reply[9] == ' ' ;
+}
+
+void flight_verdict (uint32_t j, char const *addr, char code, char const *reply)
+{
+  job *jb = job_get(j) ;
+  flight *fl = flights + jb->flight ;
+  dcr_rcpt *rc = dcr_envelope_rcpts(&fl->env) ;
+  uint32_t i ;
+  if (jb->reported >= jb->n) return ;
+  i = jb->rcpts[jb->reported++] ;
+  if (strcmp(rc[i].addr, addr))
+    dcr_log("event", "agent-protocol", "id", fl->id, "expected", rc[i].addr, "got", addr, (char *)0) ;
+  reply = keep_reply(fl, i, reply) ;
+  fl->changed = 1 ;
+  if (code == 'D')
+  {
+    rc[i].state = DCR_RCPT_DELIVERED ;
+    rc[i].reply = reply ;
+    /* smtp targets pass NOTIFY on to the next hop; a mailbox is the end */
+    if (fl->env.sender[0] && strstr(rc[i].notify, "SUCCESS") && !strncmp(dest_key(jb->dest), "maildir:", 8)) fl->kinds[i] = 'd' ;
+    logrcpt("delivered", fl, rc + i, "dest", dest_key(jb->dest)) ;
+  }
+  else if (code == 'P') fail_rcpt(fl, i, reply, 'f') ;
+  else if (target_down(reply))
+  {
+    dest_setdown(jb->dest) ;
+    if (jb->alts.len) { rc[i].reply = reply ; fl->failover[i] = 1 ; logrcpt("failover", fl, rc + i, "dest", dest_key(jb->dest)) ; }
+    else defer_rcpt(fl, i, reply) ;
+  }
+  else defer_rcpt(fl, i, reply) ;
+}
+
+ /* After a job: failover, then durable state */
+
+/* Write the envelope aside and rename it into env/NN; stamp its mtime
+   with the next try (the start-up scan reads only that). */
+static int persist (uint32_t f, uint32_t next)
+{
+  flight *fl = flights + f ;
+  qentry *q = sched_get(fl->entry) ;
+  char tmp[DCR_QUEUE_PATHMAX], path[DCR_QUEUE_PATHMAX] ;
+  struct timespec ts[2] ;
+  dcr_queue_tmppath(tmp, fl->id, ".env") ;
+  dcr_queue_envpath(path, fl->id) ;
+  if (dcr_envelope_write(&fl->env, tmp, path) <= 0)
+  {
+    dcr_log("event", "write-error", "id", fl->id, "file", path, "error", strerror(errno), (char *)0) ;
+    return 0 ;
+  }
+  ts[0].tv_sec = ts[1].tv_sec = next ; ts[0].tv_nsec = ts[1].tv_nsec = 0 ;
+  utimensat(AT_FDCWD, path, ts, 0) ;
+  if (q->flags & QE_NEW)
+  {
+    /* a crash before this unlink leaves both: the start-up scan keeps env/ */
+    dcr_queue_newpath(path, fl->id) ;
+    unlink(path) ;
+    q->flags &= ~QE_NEW ;
+  }
+  fl->changed = 0 ;
+  return 1 ;
+}
+
+static void remove_message (uint32_t f)
+{
+  flight *fl = flights + f ;
+  char path[DCR_QUEUE_PATHMAX] ;
+  envfile(f, path) ;
+  if (unlink(path) < 0 && errno != ENOENT)
+  {
+    dcr_log("event", "unlink-error", "id", fl->id, "file", path, "error", strerror(errno), (char *)0) ;
+    return ;
+  }
+  *strrchr(path, '/') = 0 ;
+  dirty_dir(path) ;
+  /* the envelope first: a message without one is an orphan the sweep removes */
+  dcr_queue_messpath(path, fl->id) ;
+  unlink(path) ;
+  dcr_log("event", "done", "id", fl->id, (char *)0) ;
+}
+
+static void finish (uint32_t f)
+{
+  flight *fl = flights + f ;
+  uint32_t e = fl->entry, n = dcr_envelope_nrcpts(&fl->env), pending = 0 ;
+  uint64_t next = UINT64_MAX ;
+  int dsn = 0 ;
+  for (uint32_t i = 0 ; i < n ; i++) if (fl->kinds[i]) dsn = 1 ;
+  if (dsn && !dsn_send(&fl->env, fl->kinds))
+  {
+    /* no DSN, no final state: those recipients are tried again later */
+    for (uint32_t i = 0 ; i < n ; i++) if (fl->kinds[i])
+    {
+      dcr_rcpt *r = dcr_envelope_rcpts(&fl->env) + i ;
+      r->state = DCR_RCPT_PENDING ;
+      r->next = now + conf.retry_base ;
+    }
+  }
+  memset(fl->kinds, 0, n) ;
+  for (uint32_t i = 0 ; i < n ; i++)
+  {
+    dcr_rcpt const *r = dcr_envelope_rcpts(&fl->env) + i ;
+    if (r->state != DCR_RCPT_PENDING) continue ;
+    pending++ ;
+    if (r->next < next) next = r->next ;
+  }
+  if (!pending)
+  {
+    remove_message(f) ;
+    flight_free(f) ;
+    sched_remove(e) ;
+    return ;
+  }
+  if (next < now) next = now ;
+  if (fl->busy && next < now + BUSY_DELAY) next = now + BUSY_DELAY ;
+  if (fl->changed && !persist(f, next)) next = now + 60 ;
+  flight_free(f) ;
+  sched_get(e)->flags &= ~QE_FLIGHT ;
+  sched_put(e, next) ;
+}
+
+void flight_jobdone (uint32_t j, char const *why)
+{
+  job *jb = job_get(j) ;
+  uint32_t f = jb->flight, nfo = 0 ;
+  flight *fl = flights + f ;
+  uint32_t which[100] ;
+  while (jb->reported < jb->n)
+  {
+    dcr_rcpt const *r = dcr_envelope_rcpts(&fl->env) + jb->rcpts[jb->reported] ;
+    flight_verdict(j, r->addr, 'T', why) ;
+    jb = job_get(j) ;
+  }
+  for (uint32_t k = 0 ; k < jb->n ; k++)
+    if (fl->failover[jb->rcpts[k]] && nfo < 100) { fl->failover[jb->rcpts[k]] = 0 ; which[nfo++] = jb->rcpts[k] ; }
+  if (nfo)
+  {
+    uint32_t nj = jobs_failover(j, which, nfo, &fl->env) ;
+    dest_push(job_get(nj)->dest, nj) ;
+    fl->jobs++ ;
+  }
+  job_free(j) ;
+  if (--fl->jobs) { if (fl->changed) persist(f, now) ; return ; }
+  finish(f) ;
+}
+
+ /* dcr-qctl's bounce and delete, on a message not being delivered */
+
+int flight_command (uint32_t e, char const *what)
+{
+  uint32_t f ;
+  flight *fl ;
+  char path[DCR_QUEUE_PATHMAX] ;
+  if (sched_get(e)->flags & QE_FLIGHT) return 0 ;
+  f = flight_new() ;
+  fl = flights + f ;
+  fl->entry = e ; fl->jobs = 0 ; fl->busy = fl->changed = 0 ;
+  sched_idstr(e, fl->id) ;
+  if (!dcr_envelope_read(&fl->env, envfile(f, path)))
+  {
+    flight_free(f) ;
+    load_fail(e, fl->id, path) ;
+    return 1 ;
+  }
+  {
+    uint32_t n = dcr_envelope_nrcpts(&fl->env) ;
+    fl->kinds = calloc(n ? n : 1, 1) ;
+    fl->failover = calloc(n ? n : 1, 1) ;
+    fl->replies = calloc(n ? n : 1, sizeof(char *)) ;
+    if (!fl->kinds || !fl->failover || !fl->replies) strerr_diefu1sys(111, "allocate") ;
+    for (uint32_t i = 0 ; i < n ; i++)
+    {
+      dcr_rcpt *r = dcr_envelope_rcpts(&fl->env) + i ;
+      if (r->state != DCR_RCPT_PENDING) continue ;
+      if (what[0] == 'b') fail_rcpt(fl, i, "550 5.0.0 deleted by the administrator", 'f') ;
+      else { r->state = DCR_RCPT_FAILED ; r->reply = "deleted by the administrator, no DSN" ; }
+    }
+  }
+  sched_take(e) ;
+  sched_get(e)->flags |= QE_FLIGHT ;
+  dcr_log("event", what[0] == 'b' ? "bounced-by-admin" : "deleted-by-admin", "id", fl->id, (char *)0) ;
+  finish(f) ;
+  return 1 ;
+}
