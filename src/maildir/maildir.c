@@ -127,9 +127,13 @@ static int make (char const *dir)
   return 1 ;
 }
 
+static char const *mdir ;   /* the Maildir of the delivery in hand */
+
+/* a full disk names the Maildir, another error the path that failed */
 static char fail (stralloc *reply, char const *step, char const *path, int e)
 {
   int ok ;
+  if (e == EDQUOT || e == ENOSPC) path = mdir ;
   reply->len = 0 ;
   if (e == EDQUOT) ok = stralloc_cats(reply, "452 4.2.2 mailbox full: ") ;
   else if (e == ENOSPC) ok = stralloc_cats(reply, "452 4.3.1 insufficient system storage: ") ;
@@ -160,6 +164,7 @@ char md_deliver (char const *dir, int msg, uint64_t size, char const *hdr, size_
 {
   unsigned int tries = 0 ;
   int made = 0, fd, readerr, e ;
+  mdir = dir ;
   for (;;)
   {
     if (!mkname(size + hdrlen) || !mkpath(&tmp, dir, "tmp", name.s)) return fail(reply, "make name in", dir, errno) ;
