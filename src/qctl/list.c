@@ -51,7 +51,7 @@ static void out_rcpt (dcr_rcpt const *r)
   char buf[40] ;
   size_t n ;
   out("  ") ;
-  outpad(dcr_rcpt_statename(r->state), 10) ;
+  outpad(dcr_rcpt_statename(r->state), 11) ;
   memcpy(buf, "tries ", 6) ;
   n = 6 + uint_fmt(buf + 6, r->tries) ;
   buf[n] = 0 ;

@@ -36,7 +36,7 @@ void outesc (char const *s, size_t n)
   for (; i < n ; i++)
   {
     unsigned char c = s[i] ;
-    if ((c < 0x20 && c != '\t') || c == 0x7f)
+    if ((c < 0x20 && c != '\t' && c != '\n') || c == 0x7f)
     {
       char esc[4] = { '\\', 'x', hex[c >> 4], hex[c & 15] } ;
       put(s + start, i - start) ;

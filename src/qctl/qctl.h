@@ -67,7 +67,7 @@ extern void qctl_report_broken (char const *path, dcr_envelope const *e, int err
 
 extern void out (char const *s) ;
 extern void outn (char const *s, size_t n) ;
-extern void outesc (char const *s, size_t n) ;   /* C0 controls but TAB, and DEL, as \xNN */
+extern void outesc (char const *s, size_t n) ;   /* C0 controls but TAB and LF, and DEL, as \xNN */
 extern void outu (uint64_t u) ;
 extern void outpad (char const *s, size_t width) ;  /* s, then spaces up to width */
 extern void outflush (void) ;                     /* dies 111 */

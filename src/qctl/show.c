@@ -49,7 +49,7 @@ static void show_rcpt (dcr_rcpt const *r)
 {
   char buf[40] ;
   out("  ") ;
-  outpad(dcr_rcpt_statename(r->state), 10) ;
+  outpad(dcr_rcpt_statename(r->state), 11) ;
   out("<") ; outesc(r->addr, strlen(r->addr)) ; out(">\n") ;
   out("    tries ") ; outu(r->tries) ;
   out("  next ") ;
