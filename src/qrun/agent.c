@@ -74,7 +74,7 @@ static int spawn (uint32_t d)
 {
   char const *argv[8] ;
   char idle[UINT_FMT] ;
-  int fds[2] = { 1, 0 } ;   /* the child's stdout and stdin */
+  int fds[2] = { 0, 1 } ;   /* in: the child's stdin, stdout; out: our read end, our write end */
   agent *a ;
   pid_t pid ;
   agent_argv(d, argv, idle) ;
