@@ -375,7 +375,7 @@ def job(qid, path, sender, *rcpts):
 def remote(target, jobs, args=(), timeout=60, env=None, path_first=None, stdin_hold=0):
     """Run dcr-remote TARGET with jobs (str or bytes) on stdin. stdin_hold:
     seconds to keep stdin open after the jobs (idle tests)."""
-    argv = [bin_path('dcr-remote'), '-h', 'client.test'] + list(args) + [target]
+    argv = [bin_path('dcr-remote')] + list(args) + ['-h', 'client.test', target]
     e = dict(os.environ)
     if path_first:
         e['PATH'] = path_first + ':' + e.get('PATH', '')
