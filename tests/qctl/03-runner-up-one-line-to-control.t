@@ -74,7 +74,7 @@ def main():
                  'the lock is tested with fcntl F_SETLK F_WRLCK over the whole file (fd_lock), and found taken')
             is_(len([l for l in calls if l.startswith('write') and 'pause example.com' in l]), 1,
                 'the line goes in one write()')
-            like(''.join(calls), r'write\(\d+, "pause example.com\\n", 18\) = 18', 'the whole line in that write()')
+            like(''.join(calls), r'write\(\d+, "pause example.com\\n", 18\) += 18', 'the whole line in that write()')
 
             # refused before sending
             rc, out, err = qctl(q, 'hold', make_id(now, 9))
