@@ -297,13 +297,14 @@ gen_max_rcpt() { printf '%s\n' "$max_rcpt"; }
 gen_routes() {
   cat <<'EOF'
 # routes: where mail goes, and which domains this gateway accepts mail for.
-# Written by dcr-setup; edit at will, it is read again at each connection.
+# Written by dcr-setup; edit at will: dcr-smtpd reads it at each connection,
+# dcr-qrun when it changes (a broken file is refused, the old table kept).
 # One rule a line:   PATTERN   TARGETS   [KEY=VALUE ...]
 #   PATTERN  example.com, *.example.com (its subdomains) or * (the default);
 #            the most specific one wins
 #   TARGETS  comma-separated: smtp:HOST:PORT  smtp:[IP]:PORT  mx  maildir:/PATH
 #   OPTIONS  balance=ordered|roundrobin|random  tls=none|may|encrypt|verify
-#            sender=PATTERN  auth=FILE
+#            sender=PATTERN  rate=MSGS-PER-MINUTE  concurrency=N  auth=FILE
 # Mail for the domain of any pattern but * is accepted from anyone; for
 # other domains only from relay clients (conf/tcprules). doc/dcr-setup.md.
 EOF
@@ -348,6 +349,19 @@ $bindir/dcr-enqueue $basedir/queue
 EOF
 }
 
+# the runner: one for the queue, whatever the listeners
+gen_qrun_run() {
+  cat <<EOF
+#!$EXECLINEB -P
+# dcrouter's runner, written by dcr-setup: delivers what is in the queue
+# by conf/routes, retries, bounces. Its agents (dcr-remote, dcr-maildir,
+# dcr-mx) are found in PATH. Readiness on fd 3 once the queue is scanned.
+fdmove -c 2 1
+export PATH $bindir:/usr/bin:/bin
+$bindir/dcr-qrun -d 3 -c $basedir/conf $basedir/queue
+EOF
+}
+
 gen_notification_fd() { printf '3\n'; }
 
 gen_log_run() {
@@ -376,6 +390,9 @@ done; done
 if [ ! -e "$dir/queue/trigger" ] && [ ! -L "$dir/queue/trigger" ]; then
   mkfifo -m 0640 "$dir/queue/trigger" || die111 "unable to mkfifo $dir/queue/trigger"
 fi
+if [ ! -e "$dir/queue/control" ] && [ ! -L "$dir/queue/control" ]; then
+  mkfifo -m 0660 "$dir/queue/control" || die111 "unable to mkfifo $dir/queue/control"
+fi
 if [ ! -e "$dir/queue/lock" ] && [ ! -L "$dir/queue/lock" ]; then
   : > "$dir/queue/lock" && chmod 0640 "$dir/queue/lock" ||
     die111 "unable to create $dir/queue/lock"
@@ -399,6 +416,14 @@ while read -r s_name s_port s_host; do
 done <<EOF
 $smtp_list
 EOF
+
+s_name=qrun
+mkd 0755 "$dir/service/qrun"
+mkd 0755 "$dir/service/qrun/log"
+mkd 0750 "$dir/log/qrun"
+put 0755 "$dir/service/qrun/run" gen_qrun_run
+put 0644 "$dir/service/qrun/notification-fd" gen_notification_fd
+put 0755 "$dir/service/qrun/log/run" gen_log_run
 
 # listeners dropped since the last run: remove their services, keep logs
 for s in "$dir"/service/smtpd-*; do
