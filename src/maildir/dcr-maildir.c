@@ -253,7 +253,8 @@ int main (int argc, char const *const *argv)
   unsigned long jobs = 0 ;
   char const *host = 0, *why ;
   PROG = "dcr-maildir" ;
-  argv = dcr_longopts(&argc, argv, longopts, USAGE) ;
+  char const **av = dcr_longopts(&argc, argv, longopts, USAGE) ;
+  argv = av ;
   {
     subgetopt l = SUBGETOPT_ZERO ;
     for (;;)
@@ -300,5 +301,8 @@ int main (int argc, char const *const *argv)
     }
     deliver(&j) ;
   }
+  dcr_job_free(&j) ;
+  stralloc_free(&line) ;
+  free(av) ;
   return 0 ;
 }
