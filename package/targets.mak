@@ -35,7 +35,7 @@ dcr-enqueue_LIBS := $(LDLIBS_SKA)
 dcr-qrun_SRCS := src/qrun/dcr-qrun.c src/qrun/sched.c src/qrun/scan.c src/qrun/jobs.c src/qrun/flight.c src/qrun/dest.c src/qrun/agent.c src/qrun/dsn.c src/qrun/control.c
 dcr-qrun_LIBS := $(LDLIBS_SKA)
 
-dcr-remote_SRCS := src/remote/dcr-remote.c src/remote/rio.c src/remote/reply.c src/remote/wire.c src/remote/target.c src/remote/session.c src/remote/deliver.c src/remote/verdict.c
+dcr-remote_SRCS := src/remote/dcr-remote.c src/remote/rio.c src/remote/reply.c src/remote/wire.c src/remote/target.c src/remote/session.c src/remote/deliver.c src/remote/transaction.c src/remote/verdict.c
 dcr-remote_LIBS := $(LDLIBS_SKA)
 
 dcr-maildir_SRCS := src/maildir/dcr-maildir.c src/maildir/maildir.c
@@ -56,13 +56,14 @@ t-proxy_EXTRA := src/tcp/proxy.c
 t-data_EXTRA := src/smtpd/data.c
 
 # Fuzz targets (tests/fuzz/NAME.c, libFuzzer with clang)
-FUZZ_TARGETS := fuzz-command fuzz-data fuzz-proxy fuzz-rules fuzz-routes fuzz-envelope fuzz-job fuzz-reply
+FUZZ_TARGETS := fuzz-command fuzz-data fuzz-proxy fuzz-rules fuzz-routes fuzz-envelope fuzz-job fuzz-reply fuzz-paused
 fuzz-command_EXTRA :=
 fuzz-data_EXTRA := src/smtpd/data.c
 fuzz-proxy_EXTRA := src/tcp/proxy.c
 fuzz-rules_EXTRA := src/tcp/rules.c
 fuzz-routes_EXTRA :=
 fuzz-envelope_EXTRA :=
+fuzz-paused_EXTRA := src/qctl/paused.c
 t-remote_EXTRA := src/remote/reply.c src/remote/wire.c src/remote/target.c
 fuzz-job_EXTRA :=
 fuzz-reply_EXTRA := src/remote/reply.c src/remote/wire.c
