@@ -128,8 +128,27 @@ extern void verdict_done (char const *id) ;
 /* D, T or P from a reply code */
 extern char verdict_class (unsigned int code) ;
 
- /* One job (deliver.c) */
+ /* One job (deliver.c) and its SMTP transactions (transaction.c) */
 
+typedef struct msg_s msg ;
+struct msg_s
+{
+  dcr_job *j ;
+  int fd ;
+  uint64_t size ;
+  int eightbit ;          /* -1 not scanned yet */
+  int smtputf8 ;          /* SMTPUTF8 given, or an address needs it */
+  char const *body ;      /* BODY= value, or 0 */
+  size_t bodylen ;
+  char const *ret, *envid ;
+  size_t retlen, envidlen ;
+  unsigned char *utf8 ;   /* per recipient: its address is UTF-8 */
+} ;
+
+enum { TX_OK, TX_RETRY } ;
+/* one transaction for the recipients [from, to) still open: TX_RETRY
+   when a reused session was found dead before anything was accepted */
+extern int transaction (msg *m, size_t from, size_t to, int reused) ;
 extern target tgt ;
 extern void deliver (dcr_job *j) ;
 
