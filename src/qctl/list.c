@@ -55,7 +55,7 @@ static void out_rcpt (dcr_rcpt const *r)
   memcpy(buf, "tries ", 6) ;
   n = 6 + uint_fmt(buf + 6, r->tries) ;
   buf[n] = 0 ;
-  outpad(buf, 9) ;
+  outpad(buf, 10) ;
   if (r->state != DCR_RCPT_PENDING) strcpy(buf, "next -") ;
   else if (r->next <= qctl_now) strcpy(buf, "next now") ;
   else

@@ -33,14 +33,20 @@ static void field_u (char const *key, uint64_t u)
   out("\n") ;
 }
 
-static void field_time (char const *key, uint64_t t)
+static void out_time (uint64_t t)
 {
-  char buf[64], dur[32] ;
+  char buf[64] ;
   time_t tt = (time_t)t ;
   struct tm tm ;
-  outpad(key, 11) ;
   if (gmtime_r(&tt, &tm) && strftime(buf, sizeof(buf), "%Y-%m-%d %H:%M:%S UTC", &tm)) out(buf) ;
   else outu(t) ;
+}
+
+static void field_time (char const *key, uint64_t t)
+{
+  char dur[32] ;
+  outpad(key, 11) ;
+  out_time(t) ;
   qctl_fmt_dur(dur, t < qctl_now ? qctl_now - t : 0) ;
   out(" (") ; out(dur) ; out(" ago)\n") ;
 }
@@ -59,7 +65,7 @@ static void show_rcpt (dcr_rcpt const *r)
   {
     qctl_fmt_dur(buf, r->next - qctl_now) ;
     out("in ") ; out(buf) ;
-    out(" (") ; outu(r->next) ; out(")") ;
+    out(" (") ; out_time(r->next) ; out(")") ;
   }
   if (r->notify[0]) { out("  notify ") ; out(r->notify) ; }
   if (r->orcpt[0]) { out("  orcpt ") ; outesc(r->orcpt, strlen(r->orcpt)) ; }

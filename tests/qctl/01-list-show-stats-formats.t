@@ -106,7 +106,7 @@ def main():
                     r'(?m)^size +%d$' % len(msg_a), r'(?m)^priority +5$', r'(?m)^sender +<alice@example.com>$',
                     r'(?m)^helo +client.example.com$', r'(?m)^proto +ESMTP$', r'(?m)^ip +192.0.2.7$',
                     r'(?m)^authuser +-$', r'(?m)^recipients 3 \(pending 1, delivered 1, failed 1\)$',
-                    r'(?m)^  pending +<bob@example.net>\n    tries 3  next in 4m \(\d+\)\n    reply 451 4.7.1 greylisted$',
+                    r'(?m)^  pending +<bob@example.net>\n    tries 3  next in 4m \(\d{4}-\d\d-\d\d \d\d:\d\d:\d\d UTC\)\n    reply 451 4.7.1 greylisted$',
                     r'(?m)^  failed +<x@example.org>\n    tries 1  next -\n    reply 550 5.1.1 no such user$'):
             like(out, pat, 'show: ' + pat)
         ok(out.endswith('\nSubject: for A\nX-Test: yes\n'), 'show: ends with the header section')
