@@ -21,7 +21,8 @@ LIBDCR_SRCS := \
   src/lib/envelope.c \
   src/lib/cidr.c \
   src/lib/routes.c \
-  src/lib/conf.c
+  src/lib/conf.c \
+  src/lib/verdict.c
 
 dcr-tcpd_SRCS := src/tcp/dcr-tcpd.c src/tcp/child.c src/tcp/rules.c src/tcp/proxy.c src/tcp/conntable.c
 dcr-tcpd_LIBS := $(LDLIBS_SKA)
@@ -56,17 +57,18 @@ t-proxy_EXTRA := src/tcp/proxy.c
 t-data_EXTRA := src/smtpd/data.c
 
 # Fuzz targets (tests/fuzz/NAME.c, libFuzzer with clang)
-FUZZ_TARGETS := fuzz-command fuzz-data fuzz-proxy fuzz-rules fuzz-routes fuzz-envelope fuzz-job fuzz-reply fuzz-paused
+FUZZ_TARGETS := fuzz-command fuzz-data fuzz-proxy fuzz-rules fuzz-routes fuzz-envelope fuzz-job fuzz-reply fuzz-paused fuzz-verdict
 fuzz-command_EXTRA :=
 fuzz-data_EXTRA := src/smtpd/data.c
 fuzz-proxy_EXTRA := src/tcp/proxy.c
 fuzz-rules_EXTRA := src/tcp/rules.c
 fuzz-routes_EXTRA :=
+fuzz-verdict_EXTRA :=
 fuzz-envelope_EXTRA :=
 fuzz-paused_EXTRA := src/qctl/paused.c
 t-remote_EXTRA := src/remote/reply.c src/remote/wire.c src/remote/target.c
 fuzz-job_EXTRA :=
-fuzz-reply_EXTRA := src/remote/reply.c src/remote/wire.c
+fuzz-reply_EXTRA := src/remote/reply.c src/remote/wire.c src/remote/target.c
 # ... and for the libowfat programs: built with -lowfat, without skalibs
 OWFAT_FUZZ_TARGETS := fuzz-mx
 fuzz-mx_EXTRA := src/mx/mx.c

@@ -20,6 +20,7 @@
 #include <skalibs/tai.h>
 
 #include <dcr/log.h>
+#include <dcr/verdict.h>
 #include "qrun.h"
 
 #define LINE_MAX_AGENT 4096   /* a verdict: id, address, code, a reply cut at 1 KiB by the agents */
@@ -175,15 +176,18 @@ void agent_dispatch (tain *deadline)
 
 static void agent_line (agent *a, char *s)
 {
-  char *f[4] ;
-  unsigned int n = 0 ;
+  dcr_verdict v ;
+  int kind = dcr_verdict_parse(s, &v) ;
   char idbuf[DCR_QID_LEN + 1] ;
-  f[n++] = s ;
-  for (char *p = s ; *p && n < 4 ; p++) if (*p == '\t') { *p = 0 ; f[n++] = p + 1 ; }
   if (a->job == NONE32) { dcr_log("event", "agent-protocol", "dest", dest_key(a->dest), "error", "line without a job", (char *)0) ; return ; }
   memcpy(idbuf, job_get(a->job)->line.s, DCR_QID_LEN) ; idbuf[DCR_QID_LEN] = 0 ;
-  if (strcmp(f[0], idbuf)) { dcr_log("event", "agent-protocol", "id", idbuf, "error", "verdict for another id", (char *)0) ; return ; }
-  if (n == 2 && !strcmp(f[1], "done"))
+  if (!kind)
+  {
+    dcr_log("event", "agent-protocol", "id", idbuf, "error", "malformed verdict line", (char *)0) ;
+    return ;
+  }
+  if (strcmp(v.id, idbuf)) { dcr_log("event", "agent-protocol", "id", idbuf, "error", "verdict for another id", (char *)0) ; return ; }
+  if (kind == DCR_VERDICT_DONE)
   {
     uint32_t j = a->job ;
     a->job = NONE32 ;
@@ -191,12 +195,7 @@ static void agent_line (agent *a, char *s)
     flight_jobdone(j, "451 4.3.0 the delivery agent gave no verdict") ;
     return ;
   }
-  if (n != 4 || !f[2][0] || f[2][1] || !strchr("DTP", f[2][0]))
-  {
-    dcr_log("event", "agent-protocol", "id", idbuf, "error", "malformed verdict line", (char *)0) ;
-    return ;
-  }
-  flight_verdict(a->job, f[1], f[2][0], f[3]) ;
+  flight_verdict(a->job, v.rcpt, v.code, v.reply) ;
 }
 
 static void agent_gone (agent *a, char const *why)
