@@ -140,7 +140,6 @@ int main (int argc, char const *const *argv)
   }
   if (strpbrk(cf.helo, " \t\r\n")) strerr_dief1x(100, "the EHLO name may not hold spaces") ;
   if (!sig_ignore(SIGPIPE)) strerr_diefu1sys(111, "ignore SIGPIPE") ;
-  ndelay_on(0) ;
   tain_now_set_stopwatch_g() ;
 
   for (;;)

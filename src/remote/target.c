@@ -95,8 +95,9 @@ static int runmx (char const *const *argv, stralloc *out, char *err, size_t errm
   pid_t pid ;
   tain d ;
   int nopen = 2, late = 0 ;
-  if (pipe(po) < 0) return -1 ;
-  if (pipe(pe) < 0) { fd_close(po[0]) ; fd_close(po[1]) ; return -1 ; }
+  /* close-on-exec: only the dup2'd copies reach dcr-mx */
+  if (pipecoe(po) < 0) return -1 ;
+  if (pipecoe(pe) < 0) { fd_close(po[0]) ; fd_close(po[1]) ; return -1 ; }
   pid = fork() ;
   if (pid < 0) { fd_close(po[0]) ; fd_close(po[1]) ; fd_close(pe[0]) ; fd_close(pe[1]) ; return -1 ; }
   if (!pid)

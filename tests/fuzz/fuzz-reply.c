@@ -5,7 +5,9 @@
    more than REPLY_TOTALMAX octets, its verdict text is one printable
    line starting with a code and an enhanced code; the encoder's output
    has only CRLF line ends (no bare LF), no line starting with a lone
-   dot before the end, and stays within 2n+6 octets. */
+   dot before the end, and stays within 2n+6 octets. The target and
+   dcr-mx line parsers (src/remote/target.c) get the input as a string:
+   a parsed target has a name that fits, a port, and a kind. */
 
 #include <stdint.h>
 #include <stdlib.h>
@@ -13,6 +15,10 @@
 
 #include "../../src/remote/reply.h"
 #include "../../src/remote/wire.h"
+#include "../../src/remote/remote.h"
+
+conf cf ;   /* target.c reads it; only its parsers run here */
+void deadline (tain *d, unsigned int which) { (void)which ; *d = tain_zero ; }
 
 static void check_reply (uint8_t const *data, size_t size)
 {
@@ -68,8 +74,26 @@ static void check_wire (uint8_t const *data, size_t size)
   free(out) ;
 }
 
+static void check_target (uint8_t const *data, size_t size)
+{
+  char *s = malloc(size + 1) ;
+  target t ;
+  peer p ;
+  char const *why = 0 ;
+  if (!s) return ;
+  memcpy(s, data, size) ; s[size] = 0 ;
+  if (target_parse(s, &t, &why))
+  {
+    if (!t.port || strlen(t.name) >= sizeof(t.name) || !t.name[0] || t.kind > TARGET_MX) abort() ;
+  }
+  else if (!why || !*why) abort() ;
+  if (target_mxline(s, &p) && (!p.host[0] || strlen(p.host) >= PEER_HOSTMAX)) abort() ;
+  free(s) ;
+}
+
 int LLVMFuzzerTestOneInput (uint8_t const *data, size_t size)
 {
+  check_target(data, size) ;
   check_reply(data, size) ;
   check_wire(data, size) ;
   return 0 ;
