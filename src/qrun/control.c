@@ -89,6 +89,17 @@ static void paused_set (char const *domain, int on)
 
  /* Commands */
 
+/* what a pause held back is due at once (their recipients' own next tries still count) */
+static void resume_busy (void)
+{
+  uint32_t n = sched_limit() ;
+  for (uint32_t e = 0 ; e < n ; e++)
+  {
+    qentry *q = sched_get(e) ;
+    if ((q->flags & (QE_USED | QE_BUSY | QE_FLIGHT | QE_HELD)) == (QE_USED | QE_BUSY)) { q->flags &= ~QE_BUSY ; sched_put(e, now) ; }
+  }
+}
+
 static uint32_t byid (char const *id)
 {
   uint32_t e = dcr_qid_valid(id) ? sched_find(id) : NONE32 ;
@@ -132,7 +143,10 @@ static void command (char *line)
       dcr_log("event", "control-error", "id", arg, "error", "being delivered; try again", (char *)0) ;
   }
   else if (!strcmp(line, "pause") || !strcmp(line, "resume"))
+  {
     paused_set(arg[0] ? arg : "*", line[0] == 'p') ;
+    if (line[0] == 'r') resume_busy() ;
+  }
   else if (!strcmp(line, "reload")) kill(getpid(), SIGHUP) ;
   else dcr_log("event", "control-error", "error", "unknown command", "command", line, (char *)0) ;
 }

@@ -338,7 +338,8 @@ static void finish (uint32_t f)
   if (fl->busy && next < now + BUSY_DELAY) next = now + BUSY_DELAY ;
   if (fl->changed && !persist(f, next)) next = now + 60 ;
   flight_free(f) ;
-  sched_get(e)->flags &= ~QE_FLIGHT ;
+  sched_get(e)->flags &= ~(QE_FLIGHT | QE_BUSY) ;
+  if (fl->busy) sched_get(e)->flags |= QE_BUSY ;
   sched_put(e, next) ;
 }
 

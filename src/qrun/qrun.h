@@ -47,6 +47,7 @@ struct qconf_s
 #define QE_FLIGHT 0x04   /* being delivered: out of the heap */
 #define QE_HELD 0x08     /* held: out of the heap */
 #define QE_FORCE 0x10    /* retry now: recipients due whatever their next try */
+#define QE_BUSY 0x20     /* held back by a paused or saturated destination: due again at resume */
 
 typedef struct qentry_s qentry ;
 struct qentry_s
