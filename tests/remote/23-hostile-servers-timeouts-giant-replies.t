@@ -1,11 +1,12 @@
 #!/usr/bin/python3
 # Proves: hostile or broken servers give a clear T verdict, in bounded
 # time and memory, never a crash or a hang: a silent server (no
-# greeting) and a server silent after DATA, with -T 2; a giant reply
+# greeting), a server silent after DATA and a connect that is never
+# answered (full backlog), with -T 2; a giant reply
 # line (1 MiB, no end); an endless multi-line reply; garbage instead of
 # a reply; a server that accepts and closes at once. Each time the
 # agent goes on with the next job and exits 0.
-import os, sys, time
+import os, sys, time, socket
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from remotelib import *
 from dcrtest import *
@@ -81,6 +82,32 @@ def main():
             time.sleep(3)
         with FakeSMTP(handler=garbage_rcpt) as srv:
             check('garbage RCPT reply', srv, m, r'^451 4\.4\.2 .*malformed reply while waiting for a RCPT reply$')
+
+        # a listener whose backlog is full: the SYN goes unanswered
+        ls = socket.socket()
+        ls.bind(('127.0.0.1', 0))
+        ls.listen(0)
+        port = ls.getsockname()[1]
+        fill = []
+        for i in range(3):
+            f = socket.socket()
+            f.setblocking(False)
+            try:
+                f.connect(('127.0.0.1', port))
+            except BlockingIOError:
+                pass
+            fill.append(f)
+        time.sleep(0.2)
+        r = remote('smtp:[127.0.0.1]:%d' % port, job('C1', m, 'a@x.test', 'b@y.test'), ['-T', '2'], timeout=30)
+        v = r.verdicts()
+        if v and 'greeting' in v[0][3]:
+            skip('the kernel completed the connection anyway', 2)
+        else:
+            is_(v[0][3] if v else '', '451 4.4.1 connect to 127.0.0.1[127.0.0.1]:%d: timeout' % port, 'connect timeout: T 4.4.1')
+            ok(r.secs < 8, '  within the cap (%.1f s)' % r.secs)
+        for f in fill:
+            f.close()
+        ls.close()
 
         # memory stays bounded on a giant reply
         def giant2(c):
