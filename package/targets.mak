@@ -51,10 +51,11 @@ dcr-mx_LIBS := -lowfat
 dcr-setup_SRC := src/setup/dcr-setup.sh
 
 # Unit tests (tests/unit/NAME.c -> $(B)/tests/NAME), run under prove
-UNIT_TESTS := t-line t-addr t-esmtp t-xtext t-qid t-queue t-cidr t-proxy t-data t-routes t-job t-remote
+UNIT_TESTS := t-line t-addr t-esmtp t-xtext t-qid t-queue t-cidr t-proxy t-data t-routes t-job t-remote t-sched
 
 t-proxy_EXTRA := src/tcp/proxy.c
 t-data_EXTRA := src/smtpd/data.c
+t-sched_EXTRA := src/qrun/sched.c
 
 # Fuzz targets (tests/fuzz/NAME.c, libFuzzer with clang)
 FUZZ_TARGETS := fuzz-command fuzz-data fuzz-proxy fuzz-rules fuzz-routes fuzz-envelope fuzz-job fuzz-reply fuzz-paused fuzz-verdict

@@ -165,8 +165,9 @@ uint32_t sched_add (char const *id, unsigned int flags, uint32_t next, int prio)
   entries[e].next = next ;
   entries[e].seq = seqno++ ;
   entries[e].heappos = NONE32 ;
+  /* a rehash inserts every used entry, this one included */
   if ((uint64_t)(nused + 1) * 2 > nslots) rehash(nslots ? nslots * 2 : 4096) ;
-  slot_insert(e) ;
+  else slot_insert(e) ;
   nused++ ;
   return e ;
 }
