@@ -22,11 +22,19 @@ def main():
         for qid, new in ((x, True), (a, True), (d, False), (e, False), (c, True)):
             write_envelope(q, qid, [('pending', 0, 0, 'r@example.net')], new=new)
         trace = q.p('..', 'trace')
-        # musl's opendir and open_read use open(2): 64 env/NN, new, then
-        # the envelopes; the 66th open is the first envelope's
-        p = subprocess.Popen(['strace', '-e', 'trace=open', '-e', 'signal=none', '-o', trace,
-                              '-e', 'inject=open:delay_enter=1500000:when=66',
-                              QCTL, '-q', q.path, 'list', '--ids'],
+        # a dry run finds which open of the program is the first envelope's
+        # (musl: open(2) after the 64 env/NN and new/; glibc: openat(2),
+        # after its own loader's)
+        argv = [QCTL, '-q', q.path, 'list', '--ids']
+        subprocess.run(['strace', '-e', 'trace=open,openat', '-e', 'signal=none', '-o', trace] + argv,
+                       stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        with open(trace) as f:
+            calls = [l for l in f if l.startswith(('open(', 'openat('))]
+        first = next(i for i, l in enumerate(calls) if '"new/' + x in l)
+        sysname = calls[first].split('(')[0]
+        nth = 1 + len([l for l in calls[:first] if l.startswith(sysname + '(')])
+        p = subprocess.Popen(['strace', '-e', 'trace=' + sysname, '-e', 'signal=none', '-o', trace,
+                              '-e', 'inject=%s:delay_enter=1500000:when=%d' % (sysname, nth)] + argv,
                              stdout=subprocess.PIPE, stderr=subprocess.PIPE)
         time.sleep(0.7)
         os.unlink(env_path(q, x, new=True))                 # x delivered
@@ -35,8 +43,9 @@ def main():
         os.unlink(env_path(q, d))                           # d delivered
         out, err = p.communicate(timeout=20)
         with open(trace) as f:
-            opens = [l for l in f if l.startswith('open(')]
-        ok(len(opens) > 65 and ('new/' + x) in opens[65], 'the delay hit the first envelope open: %r' % (opens[65:66],))
+            opens = [l for l in f if l.startswith(sysname + '(')]
+        ok(len(opens) >= nth and ('new/' + x) in opens[nth - 1] and 'DELAYED' in opens[nth - 1],
+           'the delay hit the first envelope open: %r' % (opens[nth - 1:nth],))
         is_(p.returncode, 0, 'exit 0')
         is_(out.decode().split(), [a, e, c], 'the moved one listed, the deleted ones not')
         is_(err.decode(), '', 'nothing on stderr: a vanished envelope is no error')
