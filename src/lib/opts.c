@@ -27,7 +27,16 @@ char const **dcr_longopts (int *argcp, char const *const *argv, dcr_longopt cons
   {
     char const *a = argv[i] ;
     if (a[0] != '-' || !a[1]) break ;
-    if (a[1] != '-') { out[j++] = argv[i++] ; continue ; }
+    if (a[1] != '-')
+    {
+      /* "-x value": when x is the letter of a long option with an
+         argument, the next word is its value, not the end of options */
+      int takes = 0 ;
+      if (!a[2]) for (dcr_longopt const *o = table ; o->name ; o++) if (o->letter == a[1]) takes = o->hasarg ;
+      out[j++] = argv[i++] ;
+      if (takes && i < argc) out[j++] = argv[i++] ;
+      continue ;
+    }
     if (!a[2]) break ;                      /* "--": the rest is not ours */
     {
       char const *eq = strchr(a + 2, '=') ;

@@ -133,6 +133,8 @@ static void old_mess (char const *dir, char const *name, struct stat const *st)
 {
   char path[DCR_QUEUE_PATHMAX] ;
   if (!dcr_qid_valid(name) || now < (uint64_t)st->st_mtime + SWEEP_AGE || sched_find(name) != NONE32) return ;
+  memcpy(path, "bad/", 4) ; memcpy(path + 4, name, DCR_QID_LEN + 1) ;
+  if (access(path, F_OK) == 0) return ;   /* its envelope was set aside: keep both for the administrator */
   dcr_queue_messpath(path, name) ;
   if (unlink(path) == 0) dcr_log("event", "swept", "id", name, "file", path, "why", "no envelope", (char *)0) ;
 }
