@@ -22,7 +22,8 @@ LIBDCR_SRCS := \
   src/lib/cidr.c \
   src/lib/routes.c \
   src/lib/conf.c \
-  src/lib/verdict.c
+  src/lib/verdict.c \
+  src/lib/jobloop.c
 
 dcr-tcpd_SRCS := src/tcp/dcr-tcpd.c src/tcp/child.c src/tcp/rules.c src/tcp/proxy.c src/tcp/conntable.c
 dcr-tcpd_LIBS := $(LDLIBS_SKA)

@@ -41,58 +41,6 @@ static void nomem (void)
   strerr_diefu1sys(111, "allocate") ;
 }
 
- /* Job lines on stdin, in bounded memory, with the idle deadline */
-
-static char inbuf[65536] ;
-static size_t inpos = 0, inlen = 0 ;
-
-/* 1: a line in sa (LF cut, NUL in its place); 0: EOF; -1: idle. A line
-   over DCR_JOB_LINEMAX keeps its start and sets *toolong. */
-static int getjob (stralloc *sa, int *toolong)
-{
-  tain d ;
-  sa->len = 0 ;
-  *toolong = 0 ;
-  tain_now_g() ;
-  tain_addsec_g(&d, idle) ;
-  for (;;)
-  {
-    char *lf = memchr(inbuf + inpos, '\n', inlen - inpos) ;
-    size_t n = (lf ? (size_t)(lf - inbuf) : inlen) - inpos ;
-    size_t room = sa->len < DCR_JOB_LINEMAX ? DCR_JOB_LINEMAX - sa->len : 0 ;
-    if (n > room) *toolong = 1 ;
-    if (!stralloc_catb(sa, inbuf + inpos, n > room ? room : n)) nomem() ;
-    inpos += n ;
-    if (lf)
-    {
-      inpos++ ;
-      if (!stralloc_0(sa)) nomem() ;
-      sa->len-- ;
-      return 1 ;
-    }
-    inpos = inlen = 0 ;
-    for (;;)
-    {
-      ssize_t r ;
-      iopause_fd x = { .fd = 0, .events = IOPAUSE_READ } ;
-      tain_now_g() ;
-      r = iopause_g(&x, 1, idle ? &d : &tain_infinite) ;
-      if (r < 0 && errno == EINTR) continue ;
-      if (r < 0) strerr_diefu1sys(111, "iopause") ;
-      if (!r) return -1 ;
-      r = read(0, inbuf, sizeof(inbuf)) ;
-      if (r < 0 && (errno == EINTR || errno == EAGAIN)) continue ;
-      if (r < 0) strerr_diefu1sys(111, "read stdin") ;
-      if (!r)
-      {
-        if (sa->len) dcr_log("event", "bad-job", "why", "last line without LF, ignored", (char *)0) ;
-        return 0 ;
-      }
-      inlen = r ;
-      break ;
-    }
-  }
-}
 
  /* One job: a copy per distinct expanded path, verdicts in job order */
 
@@ -137,7 +85,7 @@ static void put (char const *s)
   if (buffer_puts(buffer_1, s) < 0) strerr_diefu1sys(111, "write to stdout") ;
 }
 
-static void deliver (dcr_job const *j)
+static void deliver (dcr_job *j)
 {
   dcr_jobaddr const *a = dcr_job_rcpts(j) ;
   size_t n = dcr_job_nrcpts(j), i, k ;
@@ -248,9 +196,6 @@ static char const *hostname (char const *h)
 
 int main (int argc, char const *const *argv)
 {
-  stralloc line = STRALLOC_ZERO ;
-  dcr_job j = DCR_JOB_ZERO ;
-  unsigned long jobs = 0 ;
   char const *host = 0, *why ;
   PROG = "dcr-maildir" ;
   char const **av = dcr_longopts(&argc, argv, longopts, USAGE) ;
@@ -280,29 +225,7 @@ int main (int argc, char const *const *argv)
   ndelay_on(0) ;
   tain_now_set_stopwatch_g() ;
 
-  for (;;)
-  {
-    int toolong ;
-    int r = getjob(&line, &toolong) ;
-    if (r <= 0)
-    {
-      char n[ULONG_FMT] ;
-      n[ulong_fmt(n, jobs)] = 0 ;
-      dcr_log("event", "exit", "reason", r ? "idle" : "eof", "jobs", n, (char *)0) ;
-      break ;
-    }
-    jobs++ ;
-    if (toolong || !dcr_job_parse(&j, line.s, line.len))
-    {
-      if (toolong) { dcr_job_parse(&j, line.s, line.len) ; j.why = "job line too long" ; }
-      dcr_log("id", j.id, "event", "bad-job", "why", j.why, (char *)0) ;
-      if (j.id) done_only(j.id) ;
-      continue ;
-    }
-    deliver(&j) ;
-  }
-  dcr_job_free(&j) ;
-  stralloc_free(&line) ;
+  dcr_job_loop(idle, &deliver, &done_only) ;
   free(av) ;
   return 0 ;
 }

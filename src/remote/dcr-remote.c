@@ -55,59 +55,9 @@ static unsigned int num (char const *s, unsigned int min, unsigned int max)
   return u ;
 }
 
- /* Job lines on stdin: our own small buffer, so that a line of any
-    length is read in bounded memory and the wait has a deadline. */
-
-static char inbuf[65536] ;
-static size_t inpos = 0, inlen = 0 ;
-
-/* 1: a line in sa (LF cut, a NUL in its place); 0: EOF; -1: idle
-   timeout. A line over DCR_JOB_LINEMAX keeps its start and *toolong. */
-static int getjob (stralloc *sa, int *toolong)
-{
-  tain d ;
-  sa->len = 0 ;
-  *toolong = 0 ;
-  tain_now_g() ;
-  if (cf.idle) tain_addsec_g(&d, cf.idle) ;
-  for (;;)
-  {
-    char *lf = memchr(inbuf + inpos, '\n', inlen - inpos) ;
-    size_t n = (lf ? (size_t)(lf - inbuf) : inlen) - inpos ;
-    size_t room = sa->len < DCR_JOB_LINEMAX ? DCR_JOB_LINEMAX - sa->len : 0 ;
-    if (n > room) { *toolong = 1 ; }
-    if (!stralloc_catb(sa, inbuf + inpos, n > room ? room : n)) strerr_diefu1sys(111, "allocate") ;
-    inpos += n ;
-    if (lf) { inpos++ ; if (!stralloc_0(sa)) strerr_diefu1sys(111, "allocate") ; sa->len-- ; return 1 ; }
-    inpos = inlen = 0 ;
-    for (;;)
-    {
-      ssize_t r ;
-      iopause_fd x = { .fd = 0, .events = IOPAUSE_READ } ;
-      tain_now_g() ;
-      r = iopause_g(&x, 1, cf.idle ? &d : &tain_infinite) ;
-      if (r < 0 && errno == EINTR) continue ;
-      if (r < 0) strerr_diefu1sys(111, "iopause") ;
-      if (!r) return -1 ;
-      r = read(0, inbuf, sizeof(inbuf)) ;
-      if (r < 0 && (errno == EINTR || errno == EAGAIN)) continue ;
-      if (r < 0) strerr_diefu1sys(111, "read stdin") ;
-      if (!r)
-      {
-        if (sa->len) dcr_log("event", "bad-job", "why", "last line without LF, ignored", (char *)0) ;
-        return 0 ;
-      }
-      inlen = r ;
-      break ;
-    }
-  }
-}
 
 int main (int argc, char const *const *argv)
 {
-  stralloc line = STRALLOC_ZERO ;
-  dcr_job j = DCR_JOB_ZERO ;
-  unsigned long jobs = 0 ;
   char const *why ;
   PROG = "dcr-remote" ;
   argv = dcr_longopts(&argc, argv, longopts, USAGE) ;
@@ -142,27 +92,7 @@ int main (int argc, char const *const *argv)
   if (!sig_ignore(SIGPIPE)) strerr_diefu1sys(111, "ignore SIGPIPE") ;
   tain_now_set_stopwatch_g() ;
 
-  for (;;)
-  {
-    int toolong ;
-    int r = getjob(&line, &toolong) ;
-    if (r <= 0)
-    {
-      char n[ULONG_FMT] ;
-      n[ulong_fmt(n, jobs)] = 0 ;
-      dcr_log("event", "exit", "reason", r ? "idle" : "eof", "jobs", n, (char *)0) ;
-      break ;
-    }
-    jobs++ ;
-    if (toolong || !dcr_job_parse(&j, line.s, line.len))
-    {
-      if (toolong) { dcr_job_parse(&j, line.s, line.len) ; j.why = "job line too long" ; }
-      dcr_log("id", j.id, "event", "bad-job", "why", j.why, (char *)0) ;
-      if (j.id) verdict_done(j.id) ;
-      continue ;
-    }
-    deliver(&j) ;
-  }
+  dcr_job_loop(cf.idle, &deliver, &verdict_done) ;
   sess_quit() ;
   return 0 ;
 }

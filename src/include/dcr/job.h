@@ -61,4 +61,13 @@ extern void dcr_job_free (dcr_job *j) ;
      while ((p = dcr_job_param(p, &k, &kl, &v, &vl))) ... */
 extern char const *dcr_job_param (char const *p, char const **key, size_t *klen, char const **val, size_t *vlen) ;
 
+/* The agents' read loop: job lines from stdin, until EOF or idle
+   seconds without a line (0: no limit). A well-formed job goes to
+   deliver; a bad one (logged event=bad-job) to done(id) when it had an
+   id, so the runner gets its "ID <TAB> done". Logs event=exit at the
+   end and returns the number of lines read. */
+typedef void dcr_job_fn (dcr_job *) ;
+typedef void dcr_jobdone_fn (char const *) ;
+extern unsigned long dcr_job_loop (unsigned int idle, dcr_job_fn *deliver, dcr_jobdone_fn *done) ;
+
 #endif
