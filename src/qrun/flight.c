@@ -155,15 +155,13 @@ static int forced (char const *addr)
   return !force_domain[0] || (at && !strcasecmp(at + 1, force_domain)) ;
 }
 
-void flight_start (uint32_t e)
+/* A flight for entry e, its envelope read; NONE32 when it could not be
+   read (then dealt with: gone, set aside, or tried again later). */
+static uint32_t flight_open (uint32_t e)
 {
   uint32_t f = flight_new(), n ;
   flight *fl = flights + f ;
-  group groups[GROUPS_MAX] ;
-  unsigned int ngroups = 0 ;
   char path[DCR_QUEUE_PATHMAX] ;
-  int force = sched_get(e)->flags & QE_FORCE ;
-  sched_get(e)->flags &= ~QE_FORCE ;
   fl->entry = e ;
   fl->jobs = 0 ; fl->busy = fl->changed = 0 ;
   sched_idstr(e, fl->id) ;
@@ -174,8 +172,27 @@ void flight_start (uint32_t e)
     if (errno == EPROTO) dcr_log("event", "bad-envelope", "id", fl->id, "file", path, (char *)0) ;
     flight_free(f) ;
     load_fail(e, fl->id, path) ;
-    return ;
+    return NONE32 ;
   }
+  n = dcr_envelope_nrcpts(&fl->env) ;
+  fl->kinds = calloc(n ? n : 1, 1) ;
+  fl->failover = calloc(n ? n : 1, 1) ;
+  fl->replies = calloc(n ? n : 1, sizeof(char *)) ;
+  if (!fl->kinds || !fl->failover || !fl->replies) strerr_diefu1sys(111, "allocate") ;
+  return f ;
+}
+
+void flight_start (uint32_t e)
+{
+  group groups[GROUPS_MAX] ;
+  unsigned int ngroups = 0 ;
+  int force = sched_get(e)->flags & QE_FORCE ;
+  uint32_t f, n ;
+  flight *fl ;
+  sched_get(e)->flags &= ~QE_FORCE ;
+  f = flight_open(e) ;
+  if (f == NONE32) return ;
+  fl = flights + f ;
   if (fl->env.hold)
   {
     sched_get(e)->flags = (sched_get(e)->flags & ~QE_FLIGHT) | QE_HELD ;
@@ -184,10 +201,6 @@ void flight_start (uint32_t e)
   }
   sched_get(e)->prio = fl->env.priority ;
   n = dcr_envelope_nrcpts(&fl->env) ;
-  fl->kinds = calloc(n ? n : 1, 1) ;
-  fl->failover = calloc(n ? n : 1, 1) ;
-  fl->replies = calloc(n ? n : 1, sizeof(char *)) ;
-  if (!fl->kinds || !fl->failover || !fl->replies) strerr_diefu1sys(111, "allocate") ;
   for (uint32_t i = 0 ; i < n ; i++)
   {
     dcr_rcpt *r = dcr_envelope_rcpts(&fl->env) + i ;
@@ -372,36 +385,20 @@ void flight_jobdone (uint32_t j, char const *why)
 
 int flight_command (uint32_t e, char const *what)
 {
-  uint32_t f ;
+  uint32_t f, n ;
   flight *fl ;
-  char path[DCR_QUEUE_PATHMAX] ;
   if (sched_get(e)->flags & QE_FLIGHT) return 0 ;
-  f = flight_new() ;
+  f = flight_open(e) ;
+  if (f == NONE32) return 1 ;
   fl = flights + f ;
-  fl->entry = e ; fl->jobs = 0 ; fl->busy = fl->changed = 0 ;
-  sched_idstr(e, fl->id) ;
-  if (!dcr_envelope_read(&fl->env, envfile(f, path)))
+  n = dcr_envelope_nrcpts(&fl->env) ;
+  for (uint32_t i = 0 ; i < n ; i++)
   {
-    flight_free(f) ;
-    load_fail(e, fl->id, path) ;
-    return 1 ;
+    dcr_rcpt *r = dcr_envelope_rcpts(&fl->env) + i ;
+    if (r->state != DCR_RCPT_PENDING) continue ;
+    if (what[0] == 'b') fail_rcpt(fl, i, "550 5.0.0 deleted by the administrator", 'f') ;
+    else { r->state = DCR_RCPT_FAILED ; r->reply = "deleted by the administrator, no DSN" ; }
   }
-  {
-    uint32_t n = dcr_envelope_nrcpts(&fl->env) ;
-    fl->kinds = calloc(n ? n : 1, 1) ;
-    fl->failover = calloc(n ? n : 1, 1) ;
-    fl->replies = calloc(n ? n : 1, sizeof(char *)) ;
-    if (!fl->kinds || !fl->failover || !fl->replies) strerr_diefu1sys(111, "allocate") ;
-    for (uint32_t i = 0 ; i < n ; i++)
-    {
-      dcr_rcpt *r = dcr_envelope_rcpts(&fl->env) + i ;
-      if (r->state != DCR_RCPT_PENDING) continue ;
-      if (what[0] == 'b') fail_rcpt(fl, i, "550 5.0.0 deleted by the administrator", 'f') ;
-      else { r->state = DCR_RCPT_FAILED ; r->reply = "deleted by the administrator, no DSN" ; }
-    }
-  }
-  sched_take(e) ;
-  sched_get(e)->flags |= QE_FLIGHT ;
   dcr_log("event", what[0] == 'b' ? "bounced-by-admin" : "deleted-by-admin", "id", fl->id, (char *)0) ;
   finish(f) ;
   return 1 ;
