@@ -212,6 +212,7 @@ int dcr_envelope_fmt (stralloc *sa, dcr_envelope const *e)
    || (e->body && !cat_line(sa, "body", e->body))
    || (e->smtputf8 && !cat_line(sa, "smtputf8", "1"))
    || (e->hold && !cat_line(sa, "hold", "1"))
+   || (e->warned && !cat_line(sa, "warned", "1"))
    || (e->ret && !cat_line(sa, "ret", e->ret))
    || (e->envid && !cat_line(sa, "envid", e->envid))) goto err ;
   for (; i < n ; i++) if (!cat_rcpt(sa, r + i)) goto err ;
@@ -290,9 +291,9 @@ static int parse_line (dcr_envelope *e, char *line, int *seen)
   if (!strcmp(f[0], "body")) return set_once(&e->body, f[1]) ;
   if (!strcmp(f[0], "ret")) return set_once(&e->ret, f[1]) ;
   if (!strcmp(f[0], "envid")) return set_once(&e->envid, f[1]) ;
-  if (!strcmp(f[0], "smtputf8") || !strcmp(f[0], "hold"))
+  if (!strcmp(f[0], "smtputf8") || !strcmp(f[0], "hold") || !strcmp(f[0], "warned"))
   {
-    unsigned int *flag = f[0][0] == 's' ? &e->smtputf8 : &e->hold ;
+    unsigned int *flag = f[0][0] == 's' ? &e->smtputf8 : f[0][0] == 'h' ? &e->hold : &e->warned ;
     if (*flag || strcmp(f[1], "1")) return 0 ;
     return (*flag = 1) ;
   }
@@ -322,7 +323,7 @@ int dcr_envelope_parse (dcr_envelope *e, char *s, size_t n)
   size_t pos = 0 ;
   genalloc_setlen(dcr_rcpt, &e->rcpts, 0) ;
   e->id = e->sender = e->helo = e->proto = e->ip = e->authuser = e->body = e->ret = e->envid = 0 ;
-  e->arrival = e->size = 0 ; e->priority = 0 ; e->smtputf8 = 0 ; e->hold = 0 ;
+  e->arrival = e->size = 0 ; e->priority = 0 ; e->smtputf8 = 0 ; e->hold = 0 ; e->warned = 0 ;
   e->errline = 0 ;
   if (n < 16 || memcmp(s, "dcr-envelope\t1\n", 15)) goto fail ;
   pos = 15 ;

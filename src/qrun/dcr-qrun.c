@@ -102,6 +102,7 @@ static void load_conf (void)
   conf.job_timeout = confnum("job-timeout", 3600, 1, 86400) ;
   conf.bounce_size = confnum("bounce-size", 50000, 0, 50 << 20) ;
   conf.max_flights = confnum("max-flights", 10000, 1, 1000000) ;
+  conf.delay_warning = confnum("delay-warning", 0, 0, 365 * 86400) ;
   if (!conf.confdir || dcr_conf_line(conf.confdir, "hostname", host, sizeof host) <= 0 || !host[0])
     if (gethostname(host, sizeof host - 1) < 0 || !host[0]) strcpy(host, "localhost") ;
   conf.hostname = host ;

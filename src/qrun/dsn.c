@@ -82,13 +82,13 @@ static int compose (stralloc *sa, dcr_envelope const *e, char const *kinds, char
   dcr_rcpt const *r = dcr_envelope_rcpts(e) ;
   size_t n = dcr_envelope_nrcpts(e) ;
   char id[DCR_QID_LEN + 1], status[16] ;
-  int failed = 0, full ;
+  int failed = 0, delayed = 0, full ;
   memcpy(id, e->id, DCR_QID_LEN) ; id[DCR_QID_LEN] = 0 ;
-  for (size_t i = 0 ; i < n ; i++) if (kinds[i] == 'f' || kinds[i] == 'x') failed = 1 ;
+  for (size_t i = 0 ; i < n ; i++) if (kinds[i] == 'f' || kinds[i] == 'x') failed = 1 ; else if (kinds[i] == 'w') delayed = 1 ;
   full = failed && !(e->ret && !strcmp(e->ret, "HDRS")) && e->size <= conf.bounce_size ;
   if (!cat(sa, "From: Mail Delivery System <MAILER-DAEMON@") || !cat(sa, conf.hostname) || !cat(sa, ">\n")
    || !cat(sa, "To: <") || !cat(sa, e->sender) || !cat(sa, ">\n")
-   || !cat(sa, failed ? "Subject: Undelivered Mail Returned to Sender\n" : "Subject: Successful Mail Delivery Report\n")
+   || !cat(sa, failed ? "Subject: Undelivered Mail Returned to Sender\n" : delayed ? "Subject: Delayed Mail (still being retried)\n" : "Subject: Successful Mail Delivery Report\n")
    || !cat(sa, "Date: ") || !cat_date(sa, now) || !cat(sa, "\n")
    || !cat(sa, "Message-ID: <") || !cat(sa, newid) || !cat(sa, "@") || !cat(sa, conf.hostname) || !cat(sa, ">\n")
    || !cat(sa, "Auto-Submitted: auto-replied\nMIME-Version: 1.0\n")
@@ -97,7 +97,8 @@ static int compose (stralloc *sa, dcr_envelope const *e, char const *kinds, char
    || !cat(sa, "Content-Description: Notification\nContent-Type: text/plain; charset=utf-8\n\n")
    || !cat(sa, "This is the mail system at host ") || !cat(sa, conf.hostname) || !cat(sa, ".\n\n")
    || !cat(sa, failed ? "Your message could not be delivered to one or more recipients.\nThe message, or its headers, is attached below.\n\n"
-                      : "Your message was delivered to the recipients below.\n\n")) return 0 ;
+               : delayed ? "Your message could not be delivered yet to the recipients below.\nThis is only a warning: delivery is still being tried; you need not send it again.\n\n"
+               : "Your message was delivered to the recipients below.\n\n")) return 0 ;
   for (size_t i = 0 ; i < n ; i++) if (kinds[i])
     if (!cat(sa, "<") || !cat(sa, r[i].addr) || !cat(sa, ">: ") || !cat(sa, kinds[i] == 'x' ? "gave up after the time limit; last reply: " : "")
      || !cat(sa, r[i].reply[0] ? r[i].reply : "(no reply)") || !cat(sa, "\n")) return 0 ;
@@ -114,10 +115,11 @@ static int compose (stralloc *sa, dcr_envelope const *e, char const *kinds, char
     if (!cat(sa, "\nFinal-Recipient: rfc822; ") || !cat(sa, r[i].addr) || !cat(sa, "\n")
      || (semi && (!stralloc_catb(sa, "Original-Recipient: ", 20) || !stralloc_catb(sa, r[i].orcpt, semi + 1 - r[i].orcpt)
                   || !cat(sa, " ") || !cat(sa, semi + 1) || !cat(sa, "\n")))
-     || !cat(sa, "Action: ") || !cat(sa, kinds[i] == 'd' ? "delivered\n" : "failed\n")
+     || !cat(sa, "Action: ") || !cat(sa, kinds[i] == 'd' ? "delivered\n" : kinds[i] == 'w' ? "delayed\n" : "failed\n")
      || !cat(sa, "Status: ") || !cat(sa, status) || !cat(sa, "\n")
      || (r[i].reply[0] >= '2' && r[i].reply[0] <= '5' && (!cat(sa, "Diagnostic-Code: smtp; ") || !cat(sa, r[i].reply) || !cat(sa, "\n")))
-     || !cat(sa, "Last-Attempt-Date: ") || !cat_date(sa, now) || !cat(sa, "\n")) return 0 ;
+     || !cat(sa, "Last-Attempt-Date: ") || !cat_date(sa, now) || !cat(sa, "\n")
+     || (kinds[i] == 'w' && (!cat(sa, "Will-Retry-Until: ") || !cat_date(sa, e->arrival + conf.expire) || !cat(sa, "\n")))) return 0 ;
   }
   if (!cat(sa, "\n--") || !cat(sa, newid) || !cat(sa, "/") || !cat(sa, conf.hostname) || !cat(sa, "\n")
    || !cat(sa, full ? "Content-Description: Undelivered Message\nContent-Type: message/rfc822\n\n"

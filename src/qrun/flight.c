@@ -127,6 +127,9 @@ static void defer_rcpt (flight *fl, uint32_t i, char const *reply)
   if (now >= fl->env.arrival + conf.expire) { fail_rcpt(fl, i, 0, 'x') ; return ; }
   if (conf.max_tries && r->tries >= conf.max_tries) { fail_rcpt(fl, i, 0, 'f') ; return ; }
   r->next = now + backoff(r->tries) ;
+  /* one delay warning per message, when asked for (RFC 3461: NOTIFY=DELAY, or no NOTIFY) */
+  if (conf.delay_warning && !fl->env.warned && now >= fl->env.arrival + conf.delay_warning && fl->env.sender[0]
+   && (!r->notify[0] || strstr(r->notify, "DELAY"))) fl->kinds[i] = 'w' ;
   when[uint64_fmt(when, r->next - now)] = 0 ;
   logrcpt("deferred", fl, r, "retry-in", when) ;
 }
@@ -324,14 +327,16 @@ static void finish (uint32_t f)
   for (uint32_t i = 0 ; i < n ; i++) if (fl->kinds[i]) dsn = 1 ;
   if (dsn && !dsn_send(&fl->env, fl->kinds))
   {
-    /* no DSN, no final state: those recipients are tried again later */
-    for (uint32_t i = 0 ; i < n ; i++) if (fl->kinds[i])
+    /* no DSN: a failure stays pending and is tried again later (its DSN
+       with it); a delivery stays delivered, its notice is lost (logged) */
+    for (uint32_t i = 0 ; i < n ; i++) if (fl->kinds[i] == 'f' || fl->kinds[i] == 'x')
     {
       dcr_rcpt *r = dcr_envelope_rcpts(&fl->env) + i ;
       r->state = DCR_RCPT_PENDING ;
       r->next = now + conf.retry_base ;
     }
   }
+  else if (dsn) for (uint32_t i = 0 ; i < n ; i++) if (fl->kinds[i] == 'w') { fl->env.warned = 1 ; fl->changed = 1 ; }
   memset(fl->kinds, 0, n) ;
   for (uint32_t i = 0 ; i < n ; i++)
   {

@@ -35,6 +35,7 @@ struct qconf_s
   unsigned int job_timeout ;             /* seconds an agent may take over one job */
   unsigned int bounce_size ;             /* bytes of the original returned in full */
   unsigned int max_flights ;             /* messages in delivery at once */
+  unsigned int delay_warning ;           /* seconds after arrival for a delay DSN; 0: none */
   char const *hostname ;
   char const *confdir ;
   char const *remote, *maildir, *enqueue ;  /* programs */

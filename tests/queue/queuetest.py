@@ -47,7 +47,7 @@ def parse_envelope(data):
         raise ValueError('bad version line %r' % lines[0])
     env = {'rcpts': []}
     single = ('id', 'arrival', 'size', 'priority', 'sender', 'helo', 'proto',
-              'ip', 'authuser', 'body', 'smtputf8', 'ret', 'envid', 'hold')
+              'ip', 'authuser', 'body', 'smtputf8', 'ret', 'envid', 'hold', 'warned')
     for n, line in enumerate(lines[1:], 2):
         f = line.split('\t')
         if f[0] == 'rcpt':

@@ -96,11 +96,12 @@ struct dcr_envelope_s
   int priority ;
   unsigned int smtputf8 ;
   unsigned int hold ;    /* 1: held by the administrator (dcr-qctl hold), not delivered */
+  unsigned int warned ;  /* 1: a delay DSN was sent (dcr-qrun's delay-warning) */
   genalloc rcpts ;       /* dcr_rcpt */
   stralloc data ;        /* the reader's storage: strings point into it */
   unsigned int errline ; /* after a failed parse: the line at fault, 0 if none */
 } ;
-#define DCR_ENVELOPE_ZERO { 0, 0, 0, "", 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, GENALLOC_ZERO, STRALLOC_ZERO, 0 }
+#define DCR_ENVELOPE_ZERO { 0, 0, 0, "", 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, GENALLOC_ZERO, STRALLOC_ZERO, 0 }
 
 #define dcr_envelope_rcpts(e) genalloc_s(dcr_rcpt, &(e)->rcpts)
 #define dcr_envelope_nrcpts(e) genalloc_len(dcr_rcpt, &(e)->rcpts)
