@@ -250,6 +250,7 @@ int main (int argc, char const *const *argv)
   iopause_fd x[MAXFDS] ;
   int notif = -1, trigger, sfd ;
   tain lastsweep ;
+  int sweeping ;
   PROG = "dcr-qrun" ;
   options(&argc, (char const ***)&argv, &notif) ;
   if (argc != 1) dieusage() ;
@@ -265,8 +266,8 @@ int main (int argc, char const *const *argv)
   now = time(0) ;
   scan_env() ;
   scan_new() ;
-  sweep() ;
   lastsweep = STAMP ;
+  sweeping = 1 ;   /* the first sweep right after readiness, a directory a turn */
   {
     char n[UINT_FMT] ;
     n[uint_fmt(n, sched_size())] = 0 ;
@@ -299,7 +300,9 @@ int main (int argc, char const *const *argv)
       {
         tain t ;
         tain_addsec(&t, &lastsweep, SWEEP_EVERY) ;
-        if (!tain_less(&STAMP, &t)) { sweep() ; lastsweep = STAMP ; }
+        if (!sweeping && !tain_less(&STAMP, &t)) sweeping = 1 ;
+        if (sweeping && !(sweeping = sweep_step())) lastsweep = STAMP ;
+        if (sweeping) deadline = STAMP ;   /* more to sweep: do not sleep */
       }
     }
     else agent_closeall() ;

@@ -77,7 +77,7 @@ extern void sched_idstr (uint32_t i, char *buf) ;     /* DCR_QID_LEN + 1 bytes *
 extern void scan_env (void) ;
 extern void scan_new (void) ;
 extern void pickup (char const *id) ;      /* a new/ID we were told of */
-extern void sweep (void) ;
+extern int sweep_step (void) ;          /* one directory; 0 when the sweep is over */
 
  /* flight.c: one message being delivered */
 

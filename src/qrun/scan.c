@@ -139,13 +139,20 @@ static void old_mess (char const *dir, char const *name, struct stat const *st)
   if (unlink(path) == 0) dcr_log("event", "swept", "id", name, "file", path, "why", "no envelope", (char *)0) ;
 }
 
-void sweep (void)
+/* One directory a call, so that a big queue's sweep never stalls the
+   loop (nor the start-up: it runs after readiness). Returns 0 when the
+   sweep is over, 1 while there is more. */
+int sweep_step (void)
 {
+  static unsigned int step = 0 ;
   char dir[8] ;
-  each("tmp", &old_tmp, 1) ;
-  for (unsigned int i = 0 ; i < DCR_QID_SPLIT ; i++)
+  if (!step) each("tmp", &old_tmp, 1) ;
+  else
   {
-    bucket_dir(dir, "mess", i) ;
+    bucket_dir(dir, "mess", step - 1) ;
     each(dir, &old_mess, 1) ;
   }
+  if (++step <= DCR_QID_SPLIT) return 1 ;
+  step = 0 ;
+  return 0 ;
 }
