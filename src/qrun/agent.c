@@ -6,6 +6,7 @@
 
 #include <sys/wait.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
@@ -95,6 +96,7 @@ static int spawn (uint32_t d)
   }
   a = agents + nagents++ ;
   a->pid = pid ; a->out = fds[0] ; a->in = fds[1] ; a->dest = d ; a->job = NONE32 ;
+  fcntl(a->in, F_SETPIPE_SZ, 1 << 17) ;   /* room for a job line whatever the system's default; failing is fine */
   a->buf.len = 0 ;
   return a - agents ;
 }
@@ -163,12 +165,13 @@ void agent_dispatch (tain *deadline)
         i = spawn(d) ;
         if (i < 0)
         {
-          while ((j = dest_pop(d)) != NONE32) flight_jobdone(j, "451 4.3.0 cannot start the delivery agent") ;
+          /* out of processes or descriptors: the jobs wait, no try counted */
+          while ((j = dest_pop(d)) != NONE32) flight_jobdone(j, 0) ;
           break ;
         }
       }
       j = dest_pop(d) ;
-      if (!give(i, j)) flight_jobdone(j, "451 4.3.0 the delivery agent is not reading") ;
+      if (!give(i, j)) flight_jobdone(j, 0) ;
     }
 }
 
@@ -264,7 +267,8 @@ void agent_timers (tain *deadline)
     if (a->out < 0) continue ;
     if (!tain_less(&STAMP, &a->deadline))
     {
-      if (a->job != NONE32 || a->in < 0) agent_gone(a, "451 4.4.2 the delivery agent timed out") ;
+      /* not 4.4.x: a slow message is no sign that the target is down */
+      if (a->job != NONE32 || a->in < 0) agent_gone(a, "451 4.3.0 the delivery agent took longer than job-timeout") ;
       else close_in(a) ;
     }
     if (a->out >= 0 && tain_less(&a->deadline, deadline)) *deadline = a->deadline ;

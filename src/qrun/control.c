@@ -117,7 +117,7 @@ static void command (char *line)
   {
     if (!strcmp(arg, "*")) retry_all(0) ;
     else if (arg[0] == '@') retry_all(arg + 1) ;
-    else if ((e = byid(arg)) != NONE32 && !(sched_get(e)->flags & (QE_FLIGHT | QE_HELD))) { sched_get(e)->flags |= QE_FORCE ; flight_force_domain(0) ; sched_put(e, 0) ; }
+    else if ((e = byid(arg)) != NONE32 && !(sched_get(e)->flags & (QE_FLIGHT | QE_HELD))) { sched_get(e)->flags |= QE_FORCE ; sched_put(e, 0) ; }
   }
   else if (!strcmp(line, "hold") || !strcmp(line, "release"))
   {

@@ -4,6 +4,7 @@
    to agents, retries, bounces, expires. doc/dcr-qrun.md. */
 
 #include <sys/stat.h>
+#include <sys/resource.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <signal.h>
@@ -38,6 +39,7 @@ dcr_routes routes = DCR_ROUTES_ZERO ;
 uint64_t now ;
 
 static stralloc dirty = STRALLOC_ZERO ;   /* directories to fsync, NUL-separated */
+static stralloc after = STRALLOC_ZERO ;   /* files to unlink once they are synced, NUL-separated */
 static char const *routesfile = 0 ;
 static struct timespec routes_mtime ;
 static int stopping = 0 ;
@@ -55,12 +57,20 @@ void dirty_dir (char const *dir)
   if (!stralloc_catb(&dirty, dir, n + 1)) strerr_diefu1sys(111, "allocate") ;
 }
 
-/* Removals are made durable once per loop: one fsync a directory, however many. */
+void unlink_after_sync (char const *path)
+{
+  if (!stralloc_catb(&after, path, strlen(path) + 1)) strerr_diefu1sys(111, "allocate") ;
+}
+
+/* Removals are made durable once per loop: one fsync a directory, however
+   many; then what had to wait for them (the messages) goes. */
 static void sync_dirty (void)
 {
   for (size_t i = 0 ; i < dirty.len ; i += strlen(dirty.s + i) + 1)
     if (!dcr_fsync_dir(dirty.s + i)) dcr_log("event", "fsync-error", "dir", dirty.s + i, "error", strerror(errno), (char *)0) ;
   dirty.len = 0 ;
+  for (size_t i = 0 ; i < after.len ; i += strlen(after.s + i) + 1) unlink(after.s + i) ;
+  after.len = 0 ;
 }
 
 void retry_all (char const *domain)
@@ -69,9 +79,9 @@ void retry_all (char const *domain)
   for (uint32_t e = 0 ; e < n ; e++)
   {
     qentry *q = sched_get(e) ;
-    if ((q->flags & QE_USED) && !(q->flags & (QE_FLIGHT | QE_HELD))) { q->flags |= QE_FORCE ; sched_put(e, 0) ; }
+    if ((q->flags & QE_USED) && !(q->flags & (QE_FLIGHT | QE_HELD))) { q->flags |= domain ? QE_FORCEDOM : QE_FORCE ; sched_put(e, 0) ; }
   }
-  flight_force_domain(domain) ;
+  if (domain) flight_force_domain(domain) ;
 }
 
  /* Configuration */
@@ -143,6 +153,20 @@ static char const *which (char const *prog)
     path += n + !!path[n] ;
   }
   return prog ;
+}
+
+/* Two pipes an agent: as many descriptors as the hard limit allows. */
+static void more_fds (void)
+{
+  struct rlimit r ;
+  if (getrlimit(RLIMIT_NOFILE, &r) < 0) return ;
+  if (r.rlim_cur < r.rlim_max) { r.rlim_cur = r.rlim_max ; setrlimit(RLIMIT_NOFILE, &r) ; getrlimit(RLIMIT_NOFILE, &r) ; }
+  if (r.rlim_cur < 2 * (rlim_t)conf.concurrency + 64)
+  {
+    char have[UINT64_FMT] ;
+    have[uint64_fmt(have, r.rlim_cur)] = 0 ;
+    dcr_log("event", "config-warning", "file", "concurrency", "error", "more agents than descriptors allow", "nofile", have, (char *)0) ;
+  }
 }
 
  /* Signals */
@@ -243,6 +267,7 @@ static void setup (char const *queue)
   load_routes(1) ;
   paused_load() ;
   srandom(getpid() ^ time(0)) ;
+  more_fds() ;
 }
 
 int main (int argc, char const *const *argv)
@@ -287,9 +312,13 @@ int main (int argc, char const *const *argv)
     if (!stopping)
     {
       load_routes(0) ;
-      while (!paused_all() && flight_count() < conf.max_flights
+      unsigned int started = 0 ;
+      if (scan_new_due()) scan_new() ;
+      /* at most 1000 a turn: the loop serves its fds between batches */
+      while (!paused_all() && flight_count() < conf.max_flights && started++ < 1000
           && (top = sched_top()) != NONE32 && sched_get(top)->next <= now)
         flight_start(top) ;
+      if (started > 1000) deadline = STAMP ;
       if (!paused_all() && flight_count() < conf.max_flights && (top = sched_top()) != NONE32)
       {
         tain t ;
@@ -309,7 +338,8 @@ int main (int argc, char const *const *argv)
     sync_dirty() ;
     agent_timers(&deadline) ;
     x[n].fd = sfd ; x[n++].events = IOPAUSE_READ ;
-    x[n].fd = trigger ; x[n++].events = IOPAUSE_READ ;
+    /* stopping: the trigger is not read, so not watched (it would stay readable) */
+    x[n].fd = stopping ? -1 : trigger ; x[n++].events = IOPAUSE_READ ;
     x[n].fd = control_fd() ; x[n++].events = IOPAUSE_READ ;
     na = agent_fds(x + n, MAXFDS - n) ;
     if (iopause_g(x, n + na, &deadline) < 0 && errno != EINTR) strerr_diefu1sys(111, "iopause") ;

@@ -124,7 +124,7 @@ static int compose (stralloc *sa, dcr_envelope const *e, char const *kinds, char
   if (!cat(sa, "\n--") || !cat(sa, newid) || !cat(sa, "/") || !cat(sa, conf.hostname) || !cat(sa, "\n")
    || !cat(sa, full ? "Content-Description: Undelivered Message\nContent-Type: message/rfc822\n\n"
                     : "Content-Description: Message Headers\nContent-Type: text/rfc822-headers\n\n")
-   || !cat_original(sa, id, full)
+   || !(cat_original(sa, id, full) || cat(sa, "(the original message could not be read)\n"))
    || !cat(sa, "\n--") || !cat(sa, newid) || !cat(sa, "/") || !cat(sa, conf.hostname) || !cat(sa, "--\n")) return 0 ;
   return 1 ;
 }

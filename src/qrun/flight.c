@@ -20,7 +20,8 @@
 #include <dcr/log.h>
 #include "qrun.h"
 
-#define BUSY_DELAY 30   /* seconds before a message held back by a busy or paused destination is looked at again */
+#define BUSY_DELAY 30     /* seconds before a message held back by a full destination queue is looked at again */
+#define PAUSED_DELAY 3600 /* ... by a paused domain: resume makes it due at once anyway */
 #define GROUPS_MAX 64
 
 typedef struct flight_s flight ;
@@ -33,7 +34,8 @@ struct flight_s
   char *failover ;       /* per recipient: to go to the job's next target */
   char **replies ;       /* per recipient: the agent's reply, owned here */
   unsigned int jobs ;    /* out in agents or queued */
-  unsigned int busy : 1 ;
+  unsigned int busy : 1 ;     /* a recipient held back by a full destination queue: no try counted */
+  unsigned int paused : 1 ;   /* a recipient held back by a paused domain: no try counted */
   unsigned int changed : 1 ;
 } ;
 
@@ -137,6 +139,7 @@ static void defer_rcpt (flight *fl, uint32_t i, char const *reply)
 static void load_fail (uint32_t e, char const *id, char const *path)
 {
   if (errno == ENOENT) { sched_remove(e) ; return ; }
+  if (errno == EPROTO) { set_aside(path, id, "malformed envelope") ; sched_remove(e) ; return ; }
   dcr_log("event", "read-error", "id", id, "file", path, "error", strerror(errno), (char *)0) ;
   sched_get(e)->flags &= ~QE_FLIGHT ;
   sched_put(e, now + 300) ;
@@ -144,18 +147,19 @@ static void load_fail (uint32_t e, char const *id, char const *path)
 
 static void finish (uint32_t f) ;
 
-static char force_domain[256] ;
+static char force_domain[256] ;   /* of the last "retry @domain": entries flagged QE_FORCEDOM */
 
 void flight_force_domain (char const *domain)
 {
-  if (!domain) force_domain[0] = 0 ;
-  else { strncpy(force_domain, domain, sizeof force_domain - 1) ; force_domain[sizeof force_domain - 1] = 0 ; }
+  strncpy(force_domain, domain, sizeof force_domain - 1) ;
+  force_domain[sizeof force_domain - 1] = 0 ;
 }
 
-static int forced (char const *addr)
+static int forced (unsigned int flags, char const *addr)
 {
   char const *at = strrchr(addr, '@') ;
-  return !force_domain[0] || (at && !strcasecmp(at + 1, force_domain)) ;
+  if (flags & QE_FORCE) return 1 ;
+  return (flags & QE_FORCEDOM) && at && !strcasecmp(at + 1, force_domain) ;
 }
 
 /* A flight for entry e, its envelope read; NONE32 when it could not be
@@ -166,7 +170,7 @@ static uint32_t flight_open (uint32_t e)
   flight *fl = flights + f ;
   char path[DCR_QUEUE_PATHMAX] ;
   fl->entry = e ;
-  fl->jobs = 0 ; fl->busy = fl->changed = 0 ;
+  fl->jobs = 0 ; fl->busy = fl->paused = fl->changed = 0 ;
   sched_idstr(e, fl->id) ;
   sched_take(e) ;
   sched_get(e)->flags |= QE_FLIGHT ;
@@ -189,10 +193,10 @@ void flight_start (uint32_t e)
 {
   group groups[GROUPS_MAX] ;
   unsigned int ngroups = 0 ;
-  int force = sched_get(e)->flags & QE_FORCE ;
+  unsigned int force = sched_get(e)->flags & (QE_FORCE | QE_FORCEDOM) ;
   uint32_t f, n ;
   flight *fl ;
-  sched_get(e)->flags &= ~QE_FORCE ;
+  sched_get(e)->flags &= ~(QE_FORCE | QE_FORCEDOM) ;
   f = flight_open(e) ;
   if (f == NONE32) return ;
   fl = flights + f ;
@@ -208,11 +212,12 @@ void flight_start (uint32_t e)
   {
     dcr_rcpt *r = dcr_envelope_rcpts(&fl->env) + i ;
     char const *why ;
-    if (r->state != DCR_RCPT_PENDING || (r->next > now && !(force && forced(r->addr)))) continue ;
+    if (r->state != DCR_RCPT_PENDING || (r->next > now && !forced(force, r->addr))) continue ;
     if (now >= fl->env.arrival + conf.expire) { fail_rcpt(fl, i, 0, 'x') ; continue ; }
     if (ngroups == GROUPS_MAX) { fl->busy = 1 ; continue ; }
     if (jobs_route(f, &fl->env, i, groups, &ngroups, &why)) continue ;
-    if (!why[0]) fl->busy = 1 ;
+    if (why == JOBS_PAUSED) fl->paused = 1 ;
+    else if (why == JOBS_BUSY) fl->busy = 1 ;
     else defer_rcpt(fl, i, why) ;
   }
   for (unsigned int g = 0 ; g < ngroups ; g++)
@@ -247,9 +252,17 @@ void flight_verdict (uint32_t j, char const *addr, char code, char const *reply)
   dcr_rcpt *rc = dcr_envelope_rcpts(&fl->env) ;
   uint32_t i ;
   if (jb->reported >= jb->n) return ;
+  if (strcmp(rc[jb->rcpts[jb->reported]].addr, addr))
+  {
+    /* out of order: find it among those not yet reported, or ignore the line
+       (the recipients left without a verdict get T at "done") */
+    uint32_t m = jb->reported + 1 ;
+    while (m < jb->n && strcmp(rc[jb->rcpts[m]].addr, addr)) m++ ;
+    dcr_log("event", "agent-protocol", "id", fl->id, "expected", rc[jb->rcpts[jb->reported]].addr, "got", addr, (char *)0) ;
+    if (m == jb->n) return ;
+    i = jb->rcpts[m] ; jb->rcpts[m] = jb->rcpts[jb->reported] ; jb->rcpts[jb->reported] = i ;
+  }
   i = jb->rcpts[jb->reported++] ;
-  if (strcmp(rc[i].addr, addr))
-    dcr_log("event", "agent-protocol", "id", fl->id, "expected", rc[i].addr, "got", addr, (char *)0) ;
   reply = keep_reply(fl, i, reply) ;
   fl->changed = 1 ;
   if (code == 'D')
@@ -282,10 +295,14 @@ static int persist (uint32_t f, uint32_t next)
   struct timespec ts[2] ;
   dcr_queue_tmppath(tmp, fl->id, ".env") ;
   dcr_queue_envpath(path, fl->id) ;
-  if (dcr_envelope_write(&fl->env, tmp, path) <= 0)
+  switch (dcr_envelope_write(&fl->env, tmp, path))
   {
-    dcr_log("event", "write-error", "id", fl->id, "file", path, "error", strerror(errno), (char *)0) ;
-    return 0 ;
+    case 0 :
+      dcr_log("event", "write-error", "id", fl->id, "file", path, "error", strerror(errno), (char *)0) ;
+      return 0 ;
+    case -1 :   /* in place, its directory not synced: go on as written */
+      dcr_log("event", "fsync-error", "id", fl->id, "file", path, "error", strerror(errno), (char *)0) ;
+      break ;
   }
   ts[0].tv_sec = ts[1].tv_sec = next ; ts[0].tv_nsec = ts[1].tv_nsec = 0 ;
   utimensat(AT_FDCWD, path, ts, 0) ;
@@ -312,17 +329,19 @@ static void remove_message (uint32_t f)
   }
   *strrchr(path, '/') = 0 ;
   dirty_dir(path) ;
-  /* the envelope first: a message without one is an orphan the sweep removes */
+  /* the message after the envelope's removal is on disk: a message
+     without an envelope is an orphan the sweep removes; the other way
+     round, an envelope would come back without its message */
   dcr_queue_messpath(path, fl->id) ;
-  unlink(path) ;
+  unlink_after_sync(path) ;
   dcr_log("event", "done", "id", fl->id, (char *)0) ;
 }
 
-static void finish (uint32_t f)
+/* The DSNs asked for so far, committed before the state that asks for
+   them is written. */
+static void send_dsns (flight *fl)
 {
-  flight *fl = flights + f ;
-  uint32_t e = fl->entry, n = dcr_envelope_nrcpts(&fl->env), pending = 0 ;
-  uint64_t next = UINT64_MAX ;
+  uint32_t n = dcr_envelope_nrcpts(&fl->env) ;
   int dsn = 0 ;
   for (uint32_t i = 0 ; i < n ; i++) if (fl->kinds[i]) dsn = 1 ;
   if (dsn && !dsn_send(&fl->env, fl->kinds))
@@ -338,6 +357,14 @@ static void finish (uint32_t f)
   }
   else if (dsn) for (uint32_t i = 0 ; i < n ; i++) if (fl->kinds[i] == 'w') { fl->env.warned = 1 ; fl->changed = 1 ; }
   memset(fl->kinds, 0, n) ;
+}
+
+static void finish (uint32_t f)
+{
+  flight *fl = flights + f ;
+  uint32_t e = fl->entry, n = dcr_envelope_nrcpts(&fl->env), pending = 0 ;
+  uint64_t next = UINT64_MAX ;
+  send_dsns(fl) ;
   for (uint32_t i = 0 ; i < n ; i++)
   {
     dcr_rcpt const *r = dcr_envelope_rcpts(&fl->env) + i ;
@@ -354,10 +381,12 @@ static void finish (uint32_t f)
   }
   if (next < now) next = now ;
   if (fl->busy && next < now + BUSY_DELAY) next = now + BUSY_DELAY ;
+  else if (fl->paused && next < now + PAUSED_DELAY) next = now + PAUSED_DELAY ;
+  if (next > UINT32_MAX) next = UINT32_MAX ;   /* an envelope may say anything */
   if (fl->changed && !persist(f, next)) next = now + 60 ;
   flight_free(f) ;
   sched_get(e)->flags &= ~(QE_FLIGHT | QE_BUSY) ;
-  if (fl->busy) sched_get(e)->flags |= QE_BUSY ;
+  if (fl->busy || fl->paused) sched_get(e)->flags |= QE_BUSY ;
   sched_put(e, next) ;
 }
 
@@ -367,7 +396,8 @@ void flight_jobdone (uint32_t j, char const *why)
   uint32_t f = jb->flight, nfo = 0 ;
   flight *fl = flights + f ;
   uint32_t which[100] ;
-  while (jb->reported < jb->n)
+  if (!why) { if (jb->reported < jb->n) fl->busy = 1 ; }   /* never tried: later, no try counted */
+  else while (jb->reported < jb->n)
   {
     dcr_rcpt const *r = dcr_envelope_rcpts(&fl->env) + jb->rcpts[jb->reported] ;
     flight_verdict(j, r->addr, 'T', why) ;
@@ -382,7 +412,14 @@ void flight_jobdone (uint32_t j, char const *why)
     fl->jobs++ ;
   }
   job_free(j) ;
-  if (--fl->jobs) { if (fl->changed) persist(f, now) ; return ; }
+  if (--fl->jobs)
+  {
+    /* other jobs still out: what this one decided is made durable now,
+       its DSNs first */
+    send_dsns(fl) ;
+    if (fl->changed) persist(f, now) ;
+    return ;
+  }
   finish(f) ;
 }
 

@@ -15,6 +15,11 @@
 
 #define JOB_MAXRCPT 100       /* RFC 5321 4.5.3.1.8: servers take at least 100 */
 #define JOB_MAXLINE 60000     /* below a pipe's 64 KiB: one write to an idle agent */
+/* what a recipient can take on the line: <addr> NOTIFY=... ORCPT= with its xtext (x3) */
+#define RCPT_ROOM(r) (strlen((r)->addr) + 3 * strlen((r)->orcpt) + 64)
+
+char const jobs_busy[] = "destination queue full" ;
+char const jobs_paused[] = "domain paused" ;
 
 static job *jobs = 0 ;
 static uint32_t njobs = 0, capjobs = 0, freejobs = NONE32 ;
@@ -101,7 +106,8 @@ void jobs_reset_balance (void)
   if (nrr && !rrcount) strerr_diefu1sys(111, "allocate") ;
 }
 
-/* Order the rule's targets by its balance, the ones not down first. */
+/* The rule's targets not known to be down, ordered by its balance; 0
+   when every one is down. */
 static unsigned int candidates (dcr_route const *rt, char const *domain, uint32_t *dests)
 {
   unsigned int order[DCR_ROUTES_MAXTARGETS], n = rt->ntargets, k = 0, start = 0 ;
@@ -114,19 +120,23 @@ static unsigned int candidates (dcr_route const *rt, char const *domain, uint32_
       unsigned int r = randomness(i), t = order[i-1] ;
       order[i-1] = order[r] ; order[r] = t ;
     }
-  for (unsigned int pass = 0 ; pass < 2 ; pass++)
-    for (unsigned int i = 0 ; i < n ; i++)
-    {
-      dcr_target const *t = rt->targets + order[(start + i) % n] ;
-      uint32_t d = dest_for(t->spec, t->kind == DCR_TARGET_MX ? domain : 0, rt->concurrency ? rt->concurrency : conf.per_dest, rt->rate) ;
-      if (dest_isdown(d) == !pass) continue ;
-      dests[k++] = d ;
-    }
+  for (unsigned int i = 0 ; i < n ; i++)
+  {
+    dcr_target const *t = rt->targets + order[(start + i) % n] ;
+    uint32_t d = dest_for(t->spec, t->kind == DCR_TARGET_MX ? domain : 0, rt->concurrency ? rt->concurrency : conf.per_dest, rt->rate) ;
+    if (!dest_isdown(d)) dests[k++] = d ;
+  }
   return k ;
 }
 
+static int has_mx (dcr_route const *rt)
+{
+  for (unsigned int i = 0 ; i < rt->ntargets ; i++) if (rt->targets[i].kind == DCR_TARGET_MX) return 1 ;
+  return 0 ;
+}
+
 /* Put recipient i of e in the job of its group; 0 with *why set when
-   it cannot go now (why: a reply; "" for "busy, no try counted"). */
+   it cannot go now: a reply, or JOBS_BUSY / JOBS_PAUSED (no try counted). */
 int jobs_route (uint32_t flight, dcr_envelope const *e, uint32_t i, group *groups, unsigned int *ngroups, char const **why)
 {
   dcr_rcpt const *r = dcr_envelope_rcpts(e) + i ;
@@ -138,13 +148,14 @@ int jobs_route (uint32_t flight, dcr_envelope const *e, uint32_t i, group *group
   size_t mark ;
   if (!rt) { *why = "451 4.4.4 no route for this domain in the routes file" ; return 0 ; }
   if (rt->tls >= DCR_TLS_ENCRYPT) { *why = "451 4.7.10 the route asks for TLS, and outbound TLS is not built yet" ; return 0 ; }
-  if (paused_domain(domain)) { *why = "" ; return 0 ; }
+  if (paused_domain(domain)) { *why = JOBS_PAUSED ; return 0 ; }
   for (g = 0 ; g < *ngroups ; g++)
   {
     if (groups[g].route != rt) continue ;
-    if (rt->targets[0].kind == DCR_TARGET_MX && strcmp(groups[g].domain, domain)) continue ;
+    /* an mx target is one domain's MX set: a job per domain */
+    if (has_mx(rt) && strcmp(groups[g].domain, domain)) continue ;
     jb = job_get(groups[g].job) ;
-    if (jb->n < JOB_MAXRCPT && jb->line.len + strlen(r->addr) + 600 < JOB_MAXLINE) break ;
+    if (jb->n < JOB_MAXRCPT && jb->line.len + RCPT_ROOM(r) < JOB_MAXLINE) break ;
   }
   if (g == *ngroups)
   {
@@ -153,7 +164,7 @@ int jobs_route (uint32_t flight, dcr_envelope const *e, uint32_t i, group *group
     char id[DCR_QID_LEN + 1], mess[DCR_QUEUE_PATHMAX] ;
     uint32_t j ;
     if (!nd) { *why = "451 4.4.1 every target of the route is down; retrying later" ; return 0 ; }
-    if (dest_queued(dests[0]) >= 1000) { *why = "" ; return 0 ; }
+    if (dest_queued(dests[0]) >= 1000) { *why = JOBS_BUSY ; return 0 ; }
     j = job_new() ;
     jb = job_get(j) ;
     jb->flight = flight ;

@@ -49,6 +49,7 @@ struct qconf_s
 #define QE_HELD 0x08     /* held: out of the heap */
 #define QE_FORCE 0x10    /* retry now: recipients due whatever their next try */
 #define QE_BUSY 0x20     /* held back by a paused or saturated destination: due again at resume */
+#define QE_FORCEDOM 0x40 /* retry now the recipients of the domain of the last "retry @domain" */
 
 typedef struct qentry_s qentry ;
 struct qentry_s
@@ -77,6 +78,8 @@ extern void sched_idstr (uint32_t i, char *buf) ;     /* DCR_QID_LEN + 1 bytes *
 extern void scan_env (void) ;
 extern void scan_new (void) ;
 extern void pickup (char const *id) ;      /* a new/ID we were told of */
+extern void set_aside (char const *path, char const *id, char const *why) ;  /* to bad/ID */
+extern int scan_new_due (void) ;           /* a pick-up failed: scan new/ again soon */
 extern int sweep_step (void) ;          /* one directory; 0 when the sweep is over */
 
  /* flight.c: one message being delivered */
@@ -84,8 +87,9 @@ extern int sweep_step (void) ;          /* one directory; 0 when the sweep is ov
 extern void flight_start (uint32_t entry) ;
 extern unsigned int flight_count (void) ;
 extern void flight_verdict (uint32_t job, char const *rcpt, char code, char const *reply) ;
-extern void flight_jobdone (uint32_t job, char const *why) ;  /* why: the reply of recipients without a verdict */
-extern void flight_force_domain (char const *domain) ;  /* what QE_FORCE forces: 0 every recipient */
+extern void flight_jobdone (uint32_t job, char const *why) ;  /* why: the reply of recipients without a
+                                                                verdict; 0: the job was never tried (no try counted) */
+extern void flight_force_domain (char const *domain) ;  /* the domain QE_FORCEDOM forces */
 extern int flight_command (uint32_t entry, char const *what) ;  /* "bounce", "delete"; 0 if in flight */
 
  /* jobs.c: grouping recipients into jobs */
@@ -98,6 +102,9 @@ struct group_s
   uint32_t job ;
 } ;
 
+extern char const jobs_busy[], jobs_paused[] ;   /* compared by address */
+#define JOBS_BUSY jobs_busy       /* the destination has a full queue: later, no try counted */
+#define JOBS_PAUSED jobs_paused   /* the domain is paused: at resume, no try counted */
 extern int jobs_route (uint32_t flight, dcr_envelope const *e, uint32_t i, group *groups, unsigned int *ngroups, char const **why) ;
 extern uint32_t jobs_failover (uint32_t j, uint32_t const *which, uint32_t n, dcr_envelope const *e) ;
 extern void jobs_reset_balance (void) ;
@@ -171,6 +178,7 @@ extern dcr_routes routes ;
 extern uint64_t now ;            /* unix seconds, updated each loop */
 extern unsigned int randomness (unsigned int n) ;   /* 0..n-1 */
 extern void dirty_dir (char const *dir) ;   /* fsync this directory before the loop sleeps */
+extern void unlink_after_sync (char const *path) ;  /* unlink once the dirty directories are synced */
 extern void retry_all (char const *domain) ;  /* retry: every entry, or those with this domain (best effort) */
 
 #endif

@@ -70,7 +70,7 @@ void scan_env (void)
 
  /* new/ */
 
-static void set_aside (char const *path, char const *id, char const *why)
+void set_aside (char const *path, char const *id, char const *why)
 {
   char bad[DCR_QUEUE_PATHMAX] ;
   memcpy(bad, "bad/", 4) ;
@@ -78,6 +78,15 @@ static void set_aside (char const *path, char const *id, char const *why)
   dcr_mkdirp("bad") ;
   if (rename(path, bad) < 0) dcr_log("event", "set-aside-failed", "id", id, "file", path, "error", strerror(errno), (char *)0) ;
   else dcr_log("event", "set-aside", "id", id, "file", path, "to", bad, "error", why, (char *)0) ;
+}
+
+static uint64_t rescan_at = 0 ;
+
+int scan_new_due (void)
+{
+  if (!rescan_at || now < rescan_at) return 0 ;
+  rescan_at = 0 ;
+  return 1 ;
 }
 
 void pickup (char const *id)
@@ -91,7 +100,12 @@ void pickup (char const *id)
   {
     if (errno == ENOENT) return ;
     if (errno == EPROTO) set_aside(path, id, "malformed envelope") ;
-    else dcr_log("event", "read-error", "id", id, "file", path, "error", strerror(errno), (char *)0) ;
+    else
+    {
+      /* EMFILE, EIO...: it is committed, so it must not be forgotten */
+      dcr_log("event", "read-error", "id", id, "file", path, "error", strerror(errno), "effect", "new/ scanned again in a minute", (char *)0) ;
+      rescan_at = now + 60 ;
+    }
     dcr_envelope_free(&env) ;
     return ;
   }
@@ -135,6 +149,11 @@ static void old_mess (char const *dir, char const *name, struct stat const *st)
   if (!dcr_qid_valid(name) || now < (uint64_t)st->st_mtime + SWEEP_AGE || sched_find(name) != NONE32) return ;
   memcpy(path, "bad/", 4) ; memcpy(path + 4, name, DCR_QID_LEN + 1) ;
   if (access(path, F_OK) == 0) return ;   /* its envelope was set aside: keep both for the administrator */
+  /* not in the schedule is not enough: an envelope we failed to read is on disk */
+  dcr_queue_newpath(path, name) ;
+  if (access(path, F_OK) == 0) return ;
+  dcr_queue_envpath(path, name) ;
+  if (access(path, F_OK) == 0) return ;
   dcr_queue_messpath(path, name) ;
   if (unlink(path) == 0) dcr_log("event", "swept", "id", name, "file", path, "why", "no envelope", (char *)0) ;
 }

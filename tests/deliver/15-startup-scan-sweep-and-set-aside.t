@@ -5,7 +5,9 @@
 # a crash) is delivered once, from env/, and new/ID removed; a malformed
 # envelope is moved to bad/ and logged, its message kept; tmp/ files and
 # messages without an envelope older than 36 h are swept, younger ones
-# and those whose envelope is in bad/ kept.
+# and those whose envelope is in bad/ kept; a malformed envelope in env/
+# is set aside when it comes due; an envelope whose next try does not fit
+# 32 bits does not lock the runner (it keeps serving other mail).
 import os, sys, time
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from deliverlib import *
@@ -31,13 +33,16 @@ def main():
         q = gw.queue
         now = time.time()
         ids = {k: '%013x%06x%04x' % (int(now * 1e6) - 10**9 + i, 4242, i) for i, k in
-               enumerate(['due', 'later', 'both', 'bad', 'orphan_old', 'orphan_young', 'orphan_bad'])}
+               enumerate(['due', 'later', 'both', 'bad', 'orphan_old', 'orphan_young', 'orphan_bad', 'badenv', 'huge'])}
 
         def mess(qid, mtime=None):
             put(os.path.join(q, 'mess', qid_bucket(qid), qid), 'Subject: s\n\nx\n', mtime)
 
-        for k in ('due', 'later', 'both', 'bad'):
+        for k in ('due', 'later', 'both', 'bad', 'badenv', 'huge'):
             mess(ids[k])
+        put(os.path.join(q, 'env', qid_bucket(ids['badenv']), ids['badenv']), 'dcr-envelope\t1\ngarbage\n', now - 10)
+        put(os.path.join(q, 'env', qid_bucket(ids['huge']), ids['huge']),
+            envelope(ids['huge'], 'huge@s.test', tries=1, nxt=4294967297), now - 10)
         put(os.path.join(q, 'env', qid_bucket(ids['due']), ids['due']), envelope(ids['due'], 'due@s.test'), now - 10)
         put(os.path.join(q, 'env', qid_bucket(ids['later']), ids['later']),
             envelope(ids['later'], 'later@s.test', tries=1, nxt=int(now) + 3600), now + 3600)
@@ -65,7 +70,16 @@ def main():
         ok(os.path.exists(os.path.join(q, 'mess', qid_bucket(ids['orphan_bad']), ids['orphan_bad'])), 'an orphan whose envelope is in bad/ is kept')
         ok(not os.path.exists(os.path.join(q, 'tmp', 'old.env')), 'an old tmp/ file is swept')
         ok(os.path.exists(os.path.join(q, 'tmp', 'young.env')), 'a young tmp/ file is kept')
-        like(gw.qlog(), r'event=start queued=3', 'three messages scheduled at start')
+        like(gw.qlog(), r'event=start queued=5', 'five messages scheduled at start')
+        ok(wait(lambda: os.path.exists(os.path.join(q, 'bad', ids['badenv'])), 5), 'a malformed envelope in env/ is set aside when due')
+        t0 = os.times()
+        cpu0 = sum(float(x) for x in open('/proc/%d/stat' % gw.qproc.pid).read().split(')')[1].split()[11:13])
+        time.sleep(1.0)
+        cpu1 = sum(float(x) for x in open('/proc/%d/stat' % gw.qproc.pid).read().split(')')[1].split()[11:13])
+        ticks = os.sysconf('SC_CLK_TCK')
+        ok((cpu1 - cpu0) / ticks < 0.3, 'a next try beyond 32 bits does not spin the runner (%.2fs CPU in 1s)' % ((cpu1 - cpu0) / ticks))
+        gw.send('a@src.test', ['late@s.test'], b'Subject: l\r\n\r\nx\r\n')
+        ok(wait(lambda: len(sink.envelopes) == 3, 10), 'and it still delivers new mail')
 
 
 run(main, timeout=60)

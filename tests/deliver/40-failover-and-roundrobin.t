@@ -4,8 +4,9 @@
 # message goes straight to the good target; a target that answers its
 # greeting with 421 fails over the same way; balance=roundrobin spreads
 # messages over two aiosmtpd sinks; a route whose targets are all down
-# defers with 4.4.1 and delivers when one comes back.
-import os, sys, time
+# defers with 4.4.1 without starting an agent for a target known to be
+# down, and delivers when one comes back.
+import os, re, sys, time
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from deliverlib import *
 
@@ -40,6 +41,10 @@ def main():
     with Relay('down.test smtp:[127.0.0.1]:%d\n' % port, conf={'down-time': '1'}) as gw:
         qid = gw.send('a@src.test', ['w@down.test'], b'Subject: down\r\n\r\nx\r\n')
         ok(wait(lambda: '4.4.1' in (gw.envelope(qid) or ''), 10), 'deferred with 4.4.1 in the envelope')
+        q2 = gw.send('a@src.test', ['v@down.test'], b'Subject: down\r\n\r\ny\r\n')
+        ok(wait(lambda: 'every target of the route is down' in (gw.envelope(q2) or ''), 10),
+           'the next message is deferred at once: every target is down')
+        is_(len(re.findall(r'dcr-remote: id=%s' % q2, gw.qlog())), 0, 'no agent was given it')
         with FakeSMTP() as late:
             # FakeSMTP picks its own port: point the route at it
             gw.write_routes('down.test %s\n' % late.target)
