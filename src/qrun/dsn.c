@@ -77,12 +77,19 @@ static int cat_original (stralloc *sa, char const *id, int full)
   return 1 ;
 }
 
+static int ascii (char const *s)
+{
+  for (; *s ; s++) if ((unsigned char)*s >= 0x80) return 0 ;
+  return 1 ;
+}
+
 static int compose (stralloc *sa, dcr_envelope const *e, char const *kinds, char const *newid)
 {
   dcr_rcpt const *r = dcr_envelope_rcpts(e) ;
   size_t n = dcr_envelope_nrcpts(e) ;
   char id[DCR_QID_LEN + 1], status[16] ;
   int failed = 0, delayed = 0, full ;
+  int g = e->smtputf8 ;   /* RFC 6533: the global types for an SMTPUTF8 message */
   memcpy(id, e->id, DCR_QID_LEN) ; id[DCR_QID_LEN] = 0 ;
   for (size_t i = 0 ; i < n ; i++) if (kinds[i] == 'f' || kinds[i] == 'x') failed = 1 ; else if (kinds[i] == 'w') delayed = 1 ;
   full = failed && !(e->ret && !strcmp(e->ret, "HDRS")) && e->size <= conf.bounce_size ;
@@ -92,7 +99,8 @@ static int compose (stralloc *sa, dcr_envelope const *e, char const *kinds, char
    || !cat(sa, "Date: ") || !cat_date(sa, now) || !cat(sa, "\n")
    || !cat(sa, "Message-ID: <") || !cat(sa, newid) || !cat(sa, "@") || !cat(sa, conf.hostname) || !cat(sa, ">\n")
    || !cat(sa, "Auto-Submitted: auto-replied\nMIME-Version: 1.0\n")
-   || !cat(sa, "Content-Type: multipart/report; report-type=delivery-status;\n\tboundary=\"") || !cat(sa, newid) || !cat(sa, "/") || !cat(sa, conf.hostname) || !cat(sa, "\"\n\n")
+   || !cat(sa, "Content-Type: multipart/report; report-type=") || !cat(sa, g ? "global-delivery-status" : "delivery-status")
+   || !cat(sa, ";\n\tboundary=\"") || !cat(sa, newid) || !cat(sa, "/") || !cat(sa, conf.hostname) || !cat(sa, "\"\n\n")
    || !cat(sa, "This is a MIME-encapsulated message.\n\n--") || !cat(sa, newid) || !cat(sa, "/") || !cat(sa, conf.hostname) || !cat(sa, "\n")
    || !cat(sa, "Content-Description: Notification\nContent-Type: text/plain; charset=utf-8\n\n")
    || !cat(sa, "This is the mail system at host ") || !cat(sa, conf.hostname) || !cat(sa, ".\n\n")
@@ -103,7 +111,8 @@ static int compose (stralloc *sa, dcr_envelope const *e, char const *kinds, char
     if (!cat(sa, "<") || !cat(sa, r[i].addr) || !cat(sa, ">: ") || !cat(sa, kinds[i] == 'x' ? "gave up after the time limit; last reply: " : "")
      || !cat(sa, r[i].reply[0] ? r[i].reply : "(no reply)") || !cat(sa, "\n")) return 0 ;
   if (!cat(sa, "\n--") || !cat(sa, newid) || !cat(sa, "/") || !cat(sa, conf.hostname) || !cat(sa, "\n")
-   || !cat(sa, "Content-Description: Delivery report\nContent-Type: message/delivery-status\n\n")
+   || !cat(sa, g ? "Content-Description: Delivery report\nContent-Type: message/global-delivery-status\n\n"
+                 : "Content-Description: Delivery report\nContent-Type: message/delivery-status\n\n")
    || !cat(sa, "Reporting-MTA: dns; ") || !cat(sa, conf.hostname) || !cat(sa, "\n")
    || !cat(sa, "X-Dcrouter-Queue-ID: ") || !cat(sa, id) || !cat(sa, "\n")
    || (e->envid && (!cat(sa, "Original-Envelope-Id: ") || !cat(sa, e->envid) || !cat(sa, "\n")))
@@ -112,7 +121,7 @@ static int compose (stralloc *sa, dcr_envelope const *e, char const *kinds, char
   {
     char const *semi = strchr(r[i].orcpt, ';') ;
     status_of(r[i].reply, kinds[i], status) ;
-    if (!cat(sa, "\nFinal-Recipient: rfc822; ") || !cat(sa, r[i].addr) || !cat(sa, "\n")
+    if (!cat(sa, "\nFinal-Recipient: ") || !cat(sa, ascii(r[i].addr) ? "rfc822; " : "utf-8; ") || !cat(sa, r[i].addr) || !cat(sa, "\n")
      || (semi && (!stralloc_catb(sa, "Original-Recipient: ", 20) || !stralloc_catb(sa, r[i].orcpt, semi + 1 - r[i].orcpt)
                   || !cat(sa, " ") || !cat(sa, semi + 1) || !cat(sa, "\n")))
      || !cat(sa, "Action: ") || !cat(sa, kinds[i] == 'd' ? "delivered\n" : kinds[i] == 'w' ? "delayed\n" : "failed\n")
@@ -122,8 +131,10 @@ static int compose (stralloc *sa, dcr_envelope const *e, char const *kinds, char
      || (kinds[i] == 'w' && (!cat(sa, "Will-Retry-Until: ") || !cat_date(sa, e->arrival + conf.expire) || !cat(sa, "\n")))) return 0 ;
   }
   if (!cat(sa, "\n--") || !cat(sa, newid) || !cat(sa, "/") || !cat(sa, conf.hostname) || !cat(sa, "\n")
-   || !cat(sa, full ? "Content-Description: Undelivered Message\nContent-Type: message/rfc822\n\n"
-                    : "Content-Description: Message Headers\nContent-Type: text/rfc822-headers\n\n")
+   || !cat(sa, full ? (g ? "Content-Description: Undelivered Message\nContent-Type: message/global\n\n"
+                         : "Content-Description: Undelivered Message\nContent-Type: message/rfc822\n\n")
+                    : (g ? "Content-Description: Message Headers\nContent-Type: message/global-headers\n\n"
+                         : "Content-Description: Message Headers\nContent-Type: text/rfc822-headers\n\n"))
    || !(cat_original(sa, id, full) || cat(sa, "(the original message could not be read)\n"))
    || !cat(sa, "\n--") || !cat(sa, newid) || !cat(sa, "/") || !cat(sa, conf.hostname) || !cat(sa, "--\n")) return 0 ;
   return 1 ;

@@ -7,7 +7,8 @@
 # Diagnostic-Code with the server's reply) and the original message
 # (message/rfc822, or only its headers with RET=HDRS); the DSN has the
 # null sender and is never bounced itself; NOTIFY=NEVER sends none; a
-# recipient that was delivered is not in the DSN.
+# recipient that was delivered is not in the DSN; an SMTPUTF8 message
+# gets the RFC 6533 types (global-delivery-status, message/global).
 import os, sys, time, email, email.policy
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from deliverlib import *
@@ -71,6 +72,16 @@ def main():
             ok(wait(lambda: not gw.queued(), 10), 'NOTIFY=NEVER: done')
             time.sleep(1)
             is_(len(maildir_files(box)), n1, 'NOTIFY=NEVER: no DSN')
+            # SMTPUTF8: RFC 6533 types
+            n2 = len(maildir_files(box))
+            gw.send('\u00e5sa@src.test', ['permfail@remote.test'], 'Subject: utf8\r\n\r\nh\u00e9\r\n'.encode(),
+                    mail_options=['SMTPUTF8', 'BODY=8BITMIME'])
+            ok(wait(lambda: len(maildir_files(box)) == n2 + 1, 20), 'SMTPUTF8: a DSN')
+            newest = sorted(maildir_files(box), key=os.path.getmtime)[-1]
+            m = parse(newest)
+            is_(m.get_param('report-type'), 'global-delivery-status', 'SMTPUTF8: report-type=global-delivery-status')
+            is_([p.get_content_type() for p in m.get_payload()][1:], ['message/global-delivery-status', 'message/global'],
+                'SMTPUTF8: the global types')
             # a DSN that cannot be delivered is not bounced: sender's domain routed to a refusing server
             gw.write_routes('remote.test %s\nsrc.test %s\n' % (srv.target, srv.target))
             time.sleep(1.1)
