@@ -294,6 +294,12 @@ void agent_reap (void)
       dcr_log("event", "agent-exit", "dest", dest_key(agents[i].dest), "status", code, (char *)0) ;
     }
   }
+  agent_compact() ;
+}
+
+/* Free the slots of agents reaped and read to EOF (either may come first). */
+void agent_compact (void)
+{
   for (unsigned int i = 0 ; i < nagents ; )
     if (!agents[i].pid && agents[i].out < 0)
     {

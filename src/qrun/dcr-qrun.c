@@ -347,6 +347,7 @@ int main (int argc, char const *const *argv)
     if (x[2].revents & IOPAUSE_READ) control_read() ;
     agent_events(x + n, na) ;
     if (x[0].revents & IOPAUSE_READ) on_signal() ;
+    agent_compact() ;
   }
   sync_dirty() ;
   dcr_log("event", "stop", (char *)0) ;

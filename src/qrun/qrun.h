@@ -150,6 +150,7 @@ extern unsigned int agent_fds (iopause_fd *x, unsigned int max) ;  /* fill, retu
 extern void agent_events (iopause_fd const *x, unsigned int n) ;
 extern int agent_busy (void) ;             /* some agent still open */
 extern void agent_reap (void) ;            /* after SIGCHLD */
+extern void agent_compact (void) ;         /* after reading: free the slots of agents gone */
 extern void agent_timers (tain *deadline) ;
 extern unsigned int agent_count (void) ;
 extern void agent_closeall (void) ;
