@@ -14,7 +14,18 @@ static dcr_longopt const *lookup (dcr_longopt const *t, char const *name, size_t
   return 0 ;
 }
 
-char const **dcr_longopts (int *argcp, char const *const *argv, dcr_longopt const *table, char const *usage)
+/* does the cluster "-abc" end with a letter that takes a value in the next word? */
+static int wants_next (char const *a, char const *shortopts)
+{
+  for (a++ ; *a ; a++)
+  {
+    char const *p = strchr(shortopts, *a) ;
+    if (p && *a != ':' && p[1] == ':') return !a[1] ;   /* the rest of the word, or the next one, is its value */
+  }
+  return 0 ;
+}
+
+char const **dcr_longopts (int *argcp, char const *const *argv, dcr_longopt const *table, char const *shortopts, char const *usage)
 {
   int argc = *argcp ;
   /* at most two output words per input word, plus the terminator */
@@ -29,10 +40,8 @@ char const **dcr_longopts (int *argcp, char const *const *argv, dcr_longopt cons
     if (a[0] != '-' || !a[1]) break ;
     if (a[1] != '-')
     {
-      /* "-x value": when x is the letter of a long option with an
-         argument, the next word is its value, not the end of options */
-      int takes = 0 ;
-      if (!a[2]) for (dcr_longopt const *o = table ; o->name ; o++) if (o->letter == a[1]) takes = o->hasarg ;
+      /* "-x value": the next word is x's value, not the end of the options */
+      int takes = wants_next(a, shortopts) ;
       out[j++] = argv[i++] ;
       if (takes && i < argc) out[j++] = argv[i++] ;
       continue ;

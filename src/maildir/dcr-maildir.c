@@ -198,7 +198,7 @@ int main (int argc, char const *const *argv)
 {
   char const *host = 0, *why ;
   PROG = "dcr-maildir" ;
-  char const **av = dcr_longopts(&argc, argv, longopts, USAGE) ;
+  char const **av = dcr_longopts(&argc, argv, longopts, "i:h:", USAGE) ;
   argv = av ;
   {
     subgetopt l = SUBGETOPT_ZERO ;

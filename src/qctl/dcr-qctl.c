@@ -81,7 +81,7 @@ static int cmd_list (int argc, char const *const *argv)
   static char domain[QCTL_DOMAINMAX + 1] ;
   qctl_filter f = { .domain = 0, .state = -1, .older = 0, .idsonly = 0 } ;
   subgetopt l = SUBGETOPT_ZERO ;
-  argv = dcr_longopts(&argc, argv, longopts, USAGE) ;
+  argv = dcr_longopts(&argc, argv, longopts, "id:s:o:", USAGE) ;
   for (;;)
   {
     int opt = subgetopt_r(argc, argv, "id:s:o:", &l) ;
@@ -110,7 +110,7 @@ static int cmd_stats (int argc, char const *const *argv)
   static dcr_longopt const longopts[] = { { "top", 'n', 1 }, { 0, 0, 0 } } ;
   subgetopt l = SUBGETOPT_ZERO ;
   unsigned int top = 10 ;
-  argv = dcr_longopts(&argc, argv, longopts, USAGE) ;
+  argv = dcr_longopts(&argc, argv, longopts, "n:", USAGE) ;
   for (;;)
   {
     int opt = subgetopt_r(argc, argv, "n:", &l) ;

@@ -229,7 +229,7 @@ static void options (int *argc, char const ***argv, int *notif)
 {
   static dcr_longopt const longs[] = { { "remote", 'r', 1 }, { "maildir", 'm', 1 }, { 0, 0, 0 } } ;
   subgetopt l = SUBGETOPT_ZERO ;
-  char const **av = dcr_longopts(argc, *argv, longs, USAGE) ;
+  char const **av = dcr_longopts(argc, *argv, longs, "c:d:r:m:", USAGE) ;
   conf.remote = "dcr-remote" ; conf.maildir = "dcr-maildir" ;
   for (;;)
   {

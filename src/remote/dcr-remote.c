@@ -60,7 +60,7 @@ int main (int argc, char const *const *argv)
 {
   char const *why ;
   PROG = "dcr-remote" ;
-  argv = dcr_longopts(&argc, argv, longopts, USAGE) ;
+  argv = dcr_longopts(&argc, argv, longopts, "h:i:T:m:n:d:", USAGE) ;
   {
     subgetopt l = SUBGETOPT_ZERO ;
     for (;;)

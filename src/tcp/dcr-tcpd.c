@@ -313,7 +313,7 @@ int main (int argc, char const *const *argv)
   int checkonly = 0 ;
   PROG = "dcr-tcpd" ;
 
-  argv = dcr_longopts(&argc, argv, longopts, USAGE) ;
+  argv = dcr_longopts(&argc, argv, longopts, "kvc:C:r:m:p:t:b:d:", USAGE) ;
   {
     subgetopt l = SUBGETOPT_ZERO ;
     for (;;)

@@ -43,13 +43,14 @@ class Relay(Gateway):
     """Gateway + dcr-qrun. conf: more conf/ files (over FAST); qrun=False
     to start the runner later with start_qrun()."""
 
-    def __init__(self, routes, conf=None, qrun=True, qrun_env=None, **kw):
+    def __init__(self, routes, conf=None, qrun=True, qrun_env=None, qrun_args=(), **kw):
         c = dict(FAST)
         c.update(conf or {})
         kw.setdefault('relayclient', True)
         super().__init__(routes=routes, conf=c, **kw)
         self.want_qrun = qrun
         self.qrun_env = dict(qrun_env or {})
+        self.qrun_args = list(qrun_args)
         self.qproc = None
 
     def start(self):
@@ -66,7 +67,7 @@ class Relay(Gateway):
         self.qlogf = open(self.path('qrun.log'), 'ab')
         try:
             self.qproc = subprocess.Popen(
-                [bin_path('dcr-qrun'), '-d', str(w), '-c', self.confdir, self.queue],
+                [bin_path('dcr-qrun'), '-d', str(w), '-c', self.confdir] + self.qrun_args + [self.queue],
                 stdin=subprocess.DEVNULL, stdout=self.qlogf, stderr=self.qlogf,
                 pass_fds=(w,), env=env, start_new_session=True, cwd=self.dir)
         finally:

@@ -18,6 +18,8 @@ struct dcr_longopt_s
 } ;
 
 /* *argc is updated: "--name=value" makes two words of one. */
-extern char const **dcr_longopts (int *argc, char const *const *argv, dcr_longopt const *table, char const *usage) ;
+/* shortopts: the subgetopt option string ("c:d:v"), so that the value
+   of a short option ("-d 3") is not taken for the end of the options. */
+extern char const **dcr_longopts (int *argc, char const *const *argv, dcr_longopt const *table, char const *shortopts, char const *usage) ;
 
 #endif
