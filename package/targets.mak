@@ -52,7 +52,7 @@ dcr-mx_LIBS := -lowfat
 dcr-setup_SRC := src/setup/dcr-setup.sh
 
 # Unit tests (tests/unit/NAME.c -> $(B)/tests/NAME), run under prove
-UNIT_TESTS := t-line t-addr t-esmtp t-xtext t-qid t-queue t-cidr t-proxy t-data t-routes t-job t-remote t-sched
+UNIT_TESTS := t-line t-addr t-esmtp t-xtext t-qid t-queue t-cidr t-proxy t-data t-routes t-job t-remote t-sched t-opts
 
 t-proxy_EXTRA := src/tcp/proxy.c
 t-data_EXTRA := src/smtpd/data.c
