@@ -73,6 +73,26 @@ static void sync_dirty (void)
   after.len = 0 ;
 }
 
+/* Group commit of removals: the first removal of a batch starts a
+   sync-delay (ms) window; the directories are synced at its end, once
+   for every message finished in it. */
+static void maybe_sync (tain *deadline, int now_please)
+{
+  static tain due ;
+  static int pending = 0 ;
+  if (!dirty.len && !after.len) return ;
+  if (!pending)
+  {
+    tain d ;
+    tain_from_millisecs(&d, conf.sync_delay) ;
+    tain_add_g(&due, &d) ;
+    pending = 1 ;
+  }
+  if (now_please || !tain_less(&STAMP, &due)) { sync_dirty() ; pending = 0 ; }
+  else if (tain_less(&due, deadline)) *deadline = due ;
+}
+
+
 void retry_all (char const *domain)
 {
   uint32_t n = sched_limit() ;
@@ -113,6 +133,7 @@ static void load_conf (void)
   conf.bounce_size = confnum("bounce-size", 50000, 0, 50 << 20) ;
   conf.max_flights = confnum("max-flights", 10000, 1, 1000000) ;
   conf.delay_warning = confnum("delay-warning", 0, 0, 365 * 86400) ;
+  conf.sync_delay = confnum("sync-delay", 20, 0, 1000) ;
   if (!conf.confdir || dcr_conf_line(conf.confdir, "hostname", host, sizeof host) <= 0 || !host[0])
     if (gethostname(host, sizeof host - 1) < 0 || !host[0]) strcpy(host, "localhost") ;
   conf.hostname = host ;
@@ -335,7 +356,7 @@ int main (int argc, char const *const *argv)
       }
     }
     else agent_closeall() ;
-    sync_dirty() ;
+    maybe_sync(&deadline, stopping) ;
     agent_timers(&deadline) ;
     x[n].fd = sfd ; x[n++].events = IOPAUSE_READ ;
     /* stopping: the trigger is not read, so not watched (it would stay readable) */

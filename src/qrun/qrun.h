@@ -36,6 +36,7 @@ struct qconf_s
   unsigned int bounce_size ;             /* bytes of the original returned in full */
   unsigned int max_flights ;             /* messages in delivery at once */
   unsigned int delay_warning ;           /* seconds after arrival for a delay DSN; 0: none */
+  unsigned int sync_delay ;              /* ms: removals synced in batches this long */
   char const *hostname ;
   char const *confdir ;
   char const *remote, *maildir, *enqueue ;  /* programs */
