@@ -13,11 +13,17 @@
 
 static dcr_longopt const table[] = { { "remote", 'r', 1 }, { "verbose", 'v', 0 }, { 0, 0, 0 } } ;
 
+/* the new argv lives as long as the program, as in the programs: kept
+   here so that LeakSanitizer sees it reachable */
+static char const **kept[16] ;
+static unsigned int nkept = 0 ;
+
 static char const *joined (int n, char const *const *in)
 {
   static char buf[512] ;
   int argc = n ;
   char const **out = dcr_longopts(&argc, in, table, "c:d:r:v", "usage") ;
+  kept[nkept++] = out ;
   buf[0] = 0 ;
   for (int i = 0 ; i < argc ; i++) { if (i) strcat(buf, " ") ; strcat(buf, out[i]) ; }
   return buf ;
