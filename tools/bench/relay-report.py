@@ -5,24 +5,14 @@
 import collections, csv, os, re, statistics as st, sys
 
 OUT = sys.argv[1]
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from benchreport import Out, fmt, group_runs  # noqa: E402
 NAMES = {'dcrouter': 'dcrouter', 'pf-relay': 'Postfix 3.7', 'os-relay': 'OpenSMTPD 6.8'}
 ORDER = ['dcrouter', 'pf-relay', 'os-relay']
 
 
-def path(name):
-    return os.path.join(OUT, name)
-
-
-def readf(name):
-    try:
-        with open(path(name), errors='replace') as f:
-            return f.read()
-    except OSError:
-        return None
-
-
-def fmt(v):
-    return '{:,.0f}'.format(v)
+_out = Out(OUT)
+path, readf = _out.path, _out.readf
 
 
 hdr = dict(l.split('=', 1) for l in (readf('header.txt') or '').splitlines() if '=' in l)
@@ -61,19 +51,10 @@ if rows:
         rc = float(c['receive_cpu_s']) * 1000 / n if c.get('receive_cpu_s') else None
         qc = float(c['runner_cpu_s']) * 1000 / n if c.get('runner_cpu_s') else None
         return est, rc, qc
-    groups = collections.OrderedDict()
-    for r in rows:
-        groups.setdefault((r['scenario'], int(r['sessions'])), []).append(r)
-    keys = sorted(groups, key=lambda k: (-k[1], ORDER.index(k[0]) if k[0] in ORDER else 9, k[0]))
-    med = {}
-    per_rep = collections.defaultdict(dict)
+    keys, groups, med, per_rep = group_runs(rows, ORDER)
     for k in keys:
         rs = groups[k]
         v = [float(r['msgs_per_s']) for r in rs if float(r['msgs_per_s']) > 0]
-        for r in rs:
-            per_rep[(k[1], int(r['rep']))][k[0]] = float(r['msgs_per_s'])
-        if v:
-            med[k] = st.median(v)
         notes = '; '.join(sorted(set(r['note'].strip() for r in rs if r['note'].strip())))
         ns = sorted(set(r['n'] for r in rs))
         src = [int(r['n']) / float(r['source_seconds']) for r in rs if float(r['source_seconds']) > 0]

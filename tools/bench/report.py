@@ -6,24 +6,14 @@
 import collections, csv, json, os, re, statistics as st, sys
 
 OUT = sys.argv[1]
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from benchreport import Out, fmt, group_runs  # noqa: E402
 NAMES = {'dcrouter': 'dcrouter', 'pf-hold': 'Postfix (hold)', 'os-hold': 'OpenSMTPD (hold)'}
 ORDER = ['dcrouter', 'pf-hold', 'os-hold']
 
 
-def path(name):
-    return os.path.join(OUT, name)
-
-
-def readf(name):
-    try:
-        with open(path(name)) as f:
-            return f.read()
-    except OSError:
-        return None
-
-
-def fmt(v):
-    return '{:,.0f}'.format(v)
+_out = Out(OUT)
+path, readf = _out.path, _out.readf
 
 
 hdr = {}
@@ -69,19 +59,10 @@ if rows:
         est = max(0.0, (float(r['cpu_busy_pct']) / 100 * ncpu * float(r['seconds']) - float(c['source_cpu_s'] or 0)) * 1000 / n)
         exact = float(c['group_cpu_s']) * 1000 / n if c.get('group_cpu_s') else None
         return est, exact
-    groups = collections.OrderedDict()
-    for r in rows:
-        groups.setdefault((r['scenario'], int(r['sessions'])), []).append(r)
-    keys = sorted(groups, key=lambda k: (-k[1], ORDER.index(k[0]) if k[0] in ORDER else 9, k[0]))
-    med = {}
-    per_rep = collections.defaultdict(dict)
+    keys, groups, med, per_rep = group_runs(rows, ORDER)
     for k in keys:
         rs = groups[k]
         v = [float(r['msgs_per_s']) for r in rs if float(r['msgs_per_s']) > 0]
-        for r in rs:
-            per_rep[(k[1], int(r['rep']))][k[0]] = float(r['msgs_per_s'])
-        if v:
-            med[k] = st.median(v)
         notes = '; '.join(sorted(set(r['note'].strip() for r in rs if r['note'].strip())))
         ns = sorted(set(r['n'] for r in rs))
         sc = [server_cpu(r) for r in rs]
