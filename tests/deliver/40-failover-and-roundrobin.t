@@ -38,7 +38,7 @@ def main():
            'roundrobin spreads them (%d / %d)' % (len(a.envelopes), len(b.envelopes)))
     # every target down: deferred with 4.4.1, delivered when the target comes back
     port = free_port()
-    with Relay('down.test smtp:[127.0.0.1]:%d\n' % port, conf={'down-time': '1'}) as gw:
+    with Relay('down.test smtp:[127.0.0.1]:%d\n' % port, conf={'down-time': '60'}) as gw:
         qid = gw.send('a@src.test', ['w@down.test'], b'Subject: down\r\n\r\nx\r\n')
         ok(wait(lambda: '4.4.1' in (gw.envelope(qid) or ''), 10), 'deferred with 4.4.1 in the envelope')
         q2 = gw.send('a@src.test', ['v@down.test'], b'Subject: down\r\n\r\ny\r\n')
