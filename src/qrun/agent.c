@@ -38,7 +38,7 @@ struct agent_s
 } ;
 
 static agent *agents = 0 ;
-static unsigned int nagents = 0, capagents = 0 ;
+static uint32_t nagents = 0, capagents = 0 ;
 
 unsigned int agent_count (void) { return nagents ; }
 
@@ -86,14 +86,7 @@ static int spawn (uint32_t d)
     dcr_log("event", "spawn-error", "agent", argv[0], "dest", dest_key(d), "error", strerror(errno), (char *)0) ;
     return -1 ;
   }
-  if (nagents == capagents)
-  {
-    unsigned int n = capagents ? capagents * 2 : 16 ;
-    agent *p = realloc(agents, n * sizeof(agent)) ;
-    if (!p) strerr_diefu1sys(111, "allocate agents") ;
-    memset(p + capagents, 0, (n - capagents) * sizeof(agent)) ;
-    agents = p ; capagents = n ;
-  }
+  if (nagents == capagents) agents = qrun_grow(agents, &capagents, sizeof(agent), 16, 1) ;
   a = agents + nagents++ ;
   a->pid = pid ; a->out = fds[0] ; a->in = fds[1] ; a->dest = d ; a->job = NONE32 ;
   fcntl(a->in, F_SETPIPE_SZ, 1 << 17) ;   /* room for a job line whatever the system's default; failing is fine */

@@ -66,13 +66,7 @@ uint32_t dest_for (char const *spec, char const *domain, unsigned int limit, uns
       dests[d].rate = rate ;
       return d ;
     }
-  if (ndests == capdests)
-  {
-    uint32_t n = capdests ? capdests * 2 : 64 ;
-    dest *p = realloc(dests, n * sizeof(dest)) ;
-    if (!p) strerr_diefu1sys(111, "allocate destinations") ;
-    dests = p ; capdests = n ;
-  }
+  if (ndests == capdests) dests = qrun_grow(dests, &capdests, sizeof(dest), 64, 1) ;
   d = ndests++ ;
   dests[d].key = k ;
   dests[d].chain = buckets[h] ;

@@ -50,14 +50,7 @@ static uint32_t flight_new (void)
   for (; f < nflights ; f++) if (flights[f].entry == NONE32) break ;
   if (f == nflights)
   {
-    if (nflights == capflights)
-    {
-      uint32_t n = capflights ? capflights * 2 : 64 ;
-      flight *p = realloc(flights, n * sizeof(flight)) ;
-      if (!p) strerr_diefu1sys(111, "allocate flights") ;
-      memset(p + capflights, 0, (n - capflights) * sizeof(flight)) ;
-      flights = p ; capflights = n ;
-    }
+    if (nflights == capflights) flights = qrun_grow(flights, &capflights, sizeof(flight), 64, 1) ;
     nflights++ ;
   }
   inuse++ ;

@@ -30,14 +30,7 @@ uint32_t job_new (void)
   if (freejobs != NONE32) { j = freejobs ; freejobs = jobs[j].next ; }
   else
   {
-    if (njobs == capjobs)
-    {
-      uint32_t n = capjobs ? capjobs * 2 : 256 ;
-      job *p = realloc(jobs, n * sizeof(job)) ;
-      if (!p) strerr_diefu1sys(111, "allocate jobs") ;
-      memset(p + capjobs, 0, (n - capjobs) * sizeof(job)) ;
-      jobs = p ; capjobs = n ;
-    }
+    if (njobs == capjobs) jobs = qrun_grow(jobs, &capjobs, sizeof(job), 256, 1) ;
     j = njobs++ ;
   }
   jobs[j].line.len = 0 ;

@@ -44,6 +44,8 @@ struct qconf_s
 
  /* sched.c: the entries, their index by id, and the schedule (a heap). */
 
+extern void *qrun_grow (void *p, uint32_t *cap, size_t size, uint32_t first, int zero) ;  /* double the array */
+
 #define QE_USED 0x01
 #define QE_NEW 0x02      /* envelope in new/, not yet moved to env/ */
 #define QE_FLIGHT 0x04   /* being delivered: out of the heap */

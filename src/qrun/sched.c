@@ -17,11 +17,15 @@ static uint32_t nentries = 0, capentries = 0, nused = 0, freelist = NONE32, seqn
 static uint32_t *heap = 0, heaplen = 0, heapcap = 0 ;
 static uint32_t *slots = 0, nslots = 0 ;   /* entry + 1, 0 empty */
 
-static void *grow (void *p, uint32_t *cap, size_t size)
+/* The runner's arrays double when full. The new room is zeroed on
+   demand only: the schedule's arrays are not, so that their unused
+   tail costs no memory (52 bytes a queued message). */
+void *qrun_grow (void *p, uint32_t *cap, size_t size, uint32_t first, int zero)
 {
-  uint32_t n = *cap ? *cap * 2 : 1024 ;
-  void *q = realloc(p, (size_t)n * size) ;
-  if (!q) strerr_diefu1sys(111, "grow the schedule") ;
+  uint32_t n = *cap ? *cap * 2 : first ;
+  char *q = realloc(p, (size_t)n * size) ;
+  if (!q) strerr_diefu1sys(111, "allocate") ;
+  if (zero) memset(q + (size_t)*cap * size, 0, (size_t)(n - *cap) * size) ;
   *cap = n ;
   return q ;
 }
@@ -137,7 +141,7 @@ void sched_put (uint32_t e, uint32_t next)
 {
   sched_take(e) ;
   entries[e].next = next ;
-  if (heaplen == heapcap) heap = grow(heap, &heapcap, sizeof(uint32_t)) ;
+  if (heaplen == heapcap) heap = qrun_grow(heap, &heapcap, sizeof(uint32_t), 1024, 0) ;
   place(heaplen++, e) ;
   up(heaplen - 1) ;
 }
@@ -156,7 +160,7 @@ uint32_t sched_add (char const *id, unsigned int flags, uint32_t next, int prio)
   if (freelist != NONE32) { e = freelist ; freelist = entries[e].heappos ; }
   else
   {
-    if (nentries == capentries) entries = grow(entries, &capentries, sizeof(qentry)) ;
+    if (nentries == capentries) entries = qrun_grow(entries, &capentries, sizeof(qentry), 1024, 0) ;
     e = nentries++ ;
   }
   memcpy(entries[e].id, id, DCR_QID_LEN) ;
