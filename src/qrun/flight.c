@@ -174,6 +174,18 @@ static uint32_t flight_open (uint32_t e)
     load_fail(e, fl->id, path) ;
     return NONE32 ;
   }
+  {
+    /* an envelope without its message is a bug (doc/queue.md): set it aside */
+    char mess[DCR_QUEUE_PATHMAX] ;
+    dcr_queue_messpath(mess, fl->id) ;
+    if (access(mess, F_OK) < 0 && errno == ENOENT)
+    {
+      set_aside(path, fl->id, "its message is missing") ;
+      flight_free(f) ;
+      sched_remove(e) ;
+      return NONE32 ;
+    }
+  }
   n = dcr_envelope_nrcpts(&fl->env) ;
   fl->kinds = calloc(n ? n : 1, 1) ;
   fl->failover = calloc(n ? n : 1, 1) ;

@@ -6,7 +6,8 @@
 # envelope is moved to bad/ and logged, its message kept; tmp/ files and
 # messages without an envelope older than 36 h are swept, younger ones
 # and those whose envelope is in bad/ kept; a malformed envelope in env/
-# is set aside when it comes due; an envelope whose next try does not fit
+# is set aside when it comes due, and so is one whose message is missing
+# (never delivered, never bounced); an envelope whose next try does not fit
 # 32 bits does not lock the runner (it keeps serving other mail).
 import os, sys, time
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
@@ -33,7 +34,7 @@ def main():
         q = gw.queue
         now = time.time()
         ids = {k: '%013x%06x%04x' % (int(now * 1e6) - 10**9 + i, 4242, i) for i, k in
-               enumerate(['due', 'later', 'both', 'bad', 'orphan_old', 'orphan_young', 'orphan_bad', 'badenv', 'huge'])}
+               enumerate(['due', 'later', 'both', 'bad', 'orphan_old', 'orphan_young', 'orphan_bad', 'badenv', 'huge', 'nomess'])}
 
         def mess(qid, mtime=None):
             put(os.path.join(q, 'mess', qid_bucket(qid), qid), 'Subject: s\n\nx\n', mtime)
@@ -41,6 +42,7 @@ def main():
         for k in ('due', 'later', 'both', 'bad', 'badenv', 'huge'):
             mess(ids[k])
         put(os.path.join(q, 'env', qid_bucket(ids['badenv']), ids['badenv']), 'dcr-envelope\t1\ngarbage\n', now - 10)
+        put(os.path.join(q, 'env', qid_bucket(ids['nomess']), ids['nomess']), envelope(ids['nomess'], 'nomess@s.test'), now - 10)
         put(os.path.join(q, 'env', qid_bucket(ids['huge']), ids['huge']),
             envelope(ids['huge'], 'huge@s.test', tries=1, nxt=4294967297), now - 10)
         put(os.path.join(q, 'env', qid_bucket(ids['due']), ids['due']), envelope(ids['due'], 'due@s.test'), now - 10)
@@ -70,7 +72,9 @@ def main():
         ok(os.path.exists(os.path.join(q, 'mess', qid_bucket(ids['orphan_bad']), ids['orphan_bad'])), 'an orphan whose envelope is in bad/ is kept')
         ok(not os.path.exists(os.path.join(q, 'tmp', 'old.env')), 'an old tmp/ file is swept')
         ok(os.path.exists(os.path.join(q, 'tmp', 'young.env')), 'a young tmp/ file is kept')
-        like(gw.qlog(), r'event=start queued=5', 'five messages scheduled at start')
+        like(gw.qlog(), r'event=start queued=6', 'six messages scheduled at start')
+        ok(wait(lambda: os.path.exists(os.path.join(q, 'bad', ids['nomess'])), 5), 'an envelope whose message is missing is set aside')
+        like(gw.qlog(), r'event=set-aside id=%s .*error="its message is missing"' % ids['nomess'], 'and logged')
         ok(wait(lambda: os.path.exists(os.path.join(q, 'bad', ids['badenv'])), 5), 'a malformed envelope in env/ is set aside when due')
         t0 = os.times()
         cpu0 = sum(float(x) for x in open('/proc/%d/stat' % gw.qproc.pid).read().split(')')[1].split()[11:13])
