@@ -34,7 +34,7 @@ dcr-smtpd_LIBS := $(LDLIBS_SKA)
 dcr-enqueue_SRCS := src/queue/dcr-enqueue.c
 dcr-enqueue_LIBS := $(LDLIBS_SKA)
 
-dcr-qrun_SRCS := src/qrun/dcr-qrun.c src/qrun/sched.c src/qrun/scan.c src/qrun/jobs.c src/qrun/flight.c src/qrun/dest.c src/qrun/agent.c src/qrun/dsn.c src/qrun/control.c
+dcr-qrun_SRCS := src/qrun/dcr-qrun.c src/qrun/sched.c src/qrun/scan.c src/qrun/jobs.c src/qrun/flight.c src/qrun/settle.c src/qrun/dest.c src/qrun/agent.c src/qrun/dsn.c src/qrun/control.c
 dcr-qrun_LIBS := $(LDLIBS_SKA)
 
 dcr-remote_SRCS := src/remote/dcr-remote.c src/remote/rio.c src/remote/reply.c src/remote/wire.c src/remote/target.c src/remote/session.c src/remote/deliver.c src/remote/transaction.c src/remote/verdict.c

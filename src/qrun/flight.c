@@ -19,27 +19,13 @@
 
 #include <dcr/log.h>
 #include "qrun.h"
+#include "flight.h"
 
-#define BUSY_DELAY 30     /* seconds before a message held back by a full destination queue is looked at again */
-#define PAUSED_DELAY 3600 /* ... by a paused domain: resume makes it due at once anyway */
 #define GROUPS_MAX 64
 
-typedef struct flight_s flight ;
-struct flight_s
-{
-  uint32_t entry ;       /* NONE32: free slot */
-  dcr_envelope env ;
-  char id[DCR_QID_LEN + 1] ;
-  char *kinds ;          /* per recipient: DSN to send ('f', 'd', 'x'), or 0 */
-  char *failover ;       /* per recipient: to go to the job's next target */
-  char **replies ;       /* per recipient: the agent's reply, owned here */
-  unsigned int jobs ;    /* out in agents or queued */
-  unsigned int busy : 1 ;     /* a recipient held back by a full destination queue: no try counted */
-  unsigned int paused : 1 ;   /* a recipient held back by a paused domain: no try counted */
-  unsigned int changed : 1 ;
-} ;
-
 static flight *flights = 0 ;
+flight *flight_at (uint32_t f) { return flights + f ; }
+
 static uint32_t nflights = 0, capflights = 0, inuse = 0 ;
 
 unsigned int flight_count (void) { return inuse ; }
@@ -57,7 +43,7 @@ static uint32_t flight_new (void)
   return f ;
 }
 
-static void flight_free (uint32_t f)
+void flight_free (uint32_t f)
 {
   uint32_t n = dcr_envelope_nrcpts(&flights[f].env) ;
   if (flights[f].replies) for (uint32_t i = 0 ; i < n ; i++) free(flights[f].replies[i]) ;
@@ -71,7 +57,7 @@ static void flight_free (uint32_t f)
   inuse-- ;
 }
 
-static char const *envfile (uint32_t f, char *buf)
+char const *flight_envfile (uint32_t f, char *buf)
 {
   if (sched_get(flights[f].entry)->flags & QE_NEW) dcr_queue_newpath(buf, flights[f].id) ;
   else dcr_queue_envpath(buf, flights[f].id) ;
@@ -138,8 +124,6 @@ static void load_fail (uint32_t e, char const *id, char const *path)
   sched_put(e, now + 300) ;
 }
 
-static void finish (uint32_t f) ;
-
 static char force_domain[256] ;   /* of the last "retry @domain": entries flagged QE_FORCEDOM */
 
 void flight_force_domain (char const *domain)
@@ -167,7 +151,7 @@ static uint32_t flight_open (uint32_t e)
   sched_idstr(e, fl->id) ;
   sched_take(e) ;
   sched_get(e)->flags |= QE_FLIGHT ;
-  if (!dcr_envelope_read(&fl->env, envfile(f, path)))
+  if (!dcr_envelope_read(&fl->env, flight_envfile(f, path)))
   {
     if (errno == EPROTO) dcr_log("event", "bad-envelope", "id", fl->id, "file", path, (char *)0) ;
     flight_free(f) ;
@@ -230,7 +214,7 @@ void flight_start (uint32_t e)
     dest_push(job_get(groups[g].job)->dest, groups[g].job) ;
     fl->jobs++ ;
   }
-  if (!fl->jobs) finish(f) ;
+  if (!fl->jobs) flight_finish(f) ;
 }
 
  /* Verdicts */
@@ -288,112 +272,7 @@ void flight_verdict (uint32_t j, char const *addr, char code, char const *reply)
   else defer_rcpt(fl, i, reply) ;
 }
 
- /* After a job: failover, then durable state */
-
-/* Write the envelope aside and rename it into env/NN; stamp its mtime
-   with the next try (the start-up scan reads only that). */
-static int persist (uint32_t f, uint32_t next)
-{
-  flight *fl = flights + f ;
-  qentry *q = sched_get(fl->entry) ;
-  char tmp[DCR_QUEUE_PATHMAX], path[DCR_QUEUE_PATHMAX] ;
-  struct timespec ts[2] ;
-  dcr_queue_tmppath(tmp, fl->id, ".env") ;
-  dcr_queue_envpath(path, fl->id) ;
-  switch (dcr_envelope_write(&fl->env, tmp, path))
-  {
-    case 0 :
-      dcr_log("event", "write-error", "id", fl->id, "file", path, "error", strerror(errno), (char *)0) ;
-      return 0 ;
-    case -1 :   /* in place, its directory not synced: go on as written */
-      dcr_log("event", "fsync-error", "id", fl->id, "file", path, "error", strerror(errno), (char *)0) ;
-      break ;
-  }
-  ts[0].tv_sec = ts[1].tv_sec = next ; ts[0].tv_nsec = ts[1].tv_nsec = 0 ;
-  utimensat(AT_FDCWD, path, ts, 0) ;
-  if (q->flags & QE_NEW)
-  {
-    /* a crash before this unlink leaves both: the start-up scan keeps env/ */
-    dcr_queue_newpath(path, fl->id) ;
-    unlink(path) ;
-    q->flags &= ~QE_NEW ;
-  }
-  fl->changed = 0 ;
-  return 1 ;
-}
-
-static void remove_message (uint32_t f)
-{
-  flight *fl = flights + f ;
-  char path[DCR_QUEUE_PATHMAX] ;
-  envfile(f, path) ;
-  if (unlink(path) < 0 && errno != ENOENT)
-  {
-    dcr_log("event", "unlink-error", "id", fl->id, "file", path, "error", strerror(errno), (char *)0) ;
-    return ;
-  }
-  *strrchr(path, '/') = 0 ;
-  dirty_dir(path) ;
-  /* the message after the envelope's removal is on disk: a message
-     without an envelope is an orphan the sweep removes; the other way
-     round, an envelope would come back without its message */
-  dcr_queue_messpath(path, fl->id) ;
-  unlink_after_sync(path) ;
-  dcr_log("event", "done", "id", fl->id, (char *)0) ;
-}
-
-/* The DSNs asked for so far, committed before the state that asks for
-   them is written. */
-static void send_dsns (flight *fl)
-{
-  uint32_t n = dcr_envelope_nrcpts(&fl->env) ;
-  int dsn = 0 ;
-  for (uint32_t i = 0 ; i < n ; i++) if (fl->kinds[i]) dsn = 1 ;
-  if (dsn && !dsn_send(&fl->env, fl->kinds))
-  {
-    /* no DSN: a failure stays pending and is tried again later (its DSN
-       with it); a delivery stays delivered, its notice is lost (logged) */
-    for (uint32_t i = 0 ; i < n ; i++) if (fl->kinds[i] == 'f' || fl->kinds[i] == 'x')
-    {
-      dcr_rcpt *r = dcr_envelope_rcpts(&fl->env) + i ;
-      r->state = DCR_RCPT_PENDING ;
-      r->next = now + conf.retry_base ;
-    }
-  }
-  else if (dsn) for (uint32_t i = 0 ; i < n ; i++) if (fl->kinds[i] == 'w') { fl->env.warned = 1 ; fl->changed = 1 ; }
-  memset(fl->kinds, 0, n) ;
-}
-
-static void finish (uint32_t f)
-{
-  flight *fl = flights + f ;
-  uint32_t e = fl->entry, n = dcr_envelope_nrcpts(&fl->env), pending = 0 ;
-  uint64_t next = UINT64_MAX ;
-  send_dsns(fl) ;
-  for (uint32_t i = 0 ; i < n ; i++)
-  {
-    dcr_rcpt const *r = dcr_envelope_rcpts(&fl->env) + i ;
-    if (r->state != DCR_RCPT_PENDING) continue ;
-    pending++ ;
-    if (r->next < next) next = r->next ;
-  }
-  if (!pending)
-  {
-    remove_message(f) ;
-    flight_free(f) ;
-    sched_remove(e) ;
-    return ;
-  }
-  if (next < now) next = now ;
-  if (fl->busy && next < now + BUSY_DELAY) next = now + BUSY_DELAY ;
-  else if (fl->paused && next < now + PAUSED_DELAY) next = now + PAUSED_DELAY ;
-  if (next > UINT32_MAX) next = UINT32_MAX ;   /* an envelope may say anything */
-  if (fl->changed && !persist(f, next)) next = now + 60 ;
-  flight_free(f) ;
-  sched_get(e)->flags &= ~(QE_FLIGHT | QE_BUSY) ;
-  if (fl->busy || fl->paused) sched_get(e)->flags |= QE_BUSY ;
-  sched_put(e, next) ;
-}
+ /* After a job: failover, then the state (settle.c) */
 
 void flight_jobdone (uint32_t j, char const *why)
 {
@@ -421,11 +300,11 @@ void flight_jobdone (uint32_t j, char const *why)
   {
     /* other jobs still out: what this one decided is made durable now,
        its DSNs first */
-    send_dsns(fl) ;
-    if (fl->changed) persist(f, now) ;
+    flight_send_dsns(fl) ;
+    if (fl->changed) flight_persist(f, now) ;
     return ;
   }
-  finish(f) ;
+  flight_finish(f) ;
 }
 
  /* dcr-qctl's bounce and delete, on a message not being delivered */
@@ -447,6 +326,6 @@ int flight_command (uint32_t e, char const *what)
     else { r->state = DCR_RCPT_FAILED ; r->reply = "deleted by the administrator, no DSN" ; }
   }
   dcr_log("event", what[0] == 'b' ? "bounced-by-admin" : "deleted-by-admin", "id", fl->id, (char *)0) ;
-  finish(f) ;
+  flight_finish(f) ;
   return 1 ;
 }
