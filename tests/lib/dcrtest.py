@@ -51,7 +51,7 @@ __all__ = [
     'failures', 'bin_path', 'Gateway', 'RawClient', 'dialogue', 'smtp',
     'qid_bucket', 'queued_id', 'unescape', 'swaks', 'reply_code',
     'DEFAULT_ROUTES', 'LIB_DIR', 'Timeout', 'session', 'children_of',
-    'rss_kb', 'smtpd_pids',
+    'rss_kb', 'smtpd_pids', 'tmpfs_mount', 'tmpfs_umount', 'fill_disk',
 ]
 
 LIB_DIR = os.path.dirname(os.path.abspath(__file__))
@@ -777,3 +777,27 @@ def swaks(gw, *args, timeout=30):
     p = subprocess.run(argv, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
                        stderr=subprocess.STDOUT, timeout=timeout)
     return p.returncode, p.stdout.decode('utf-8', 'replace')
+
+
+# ------------------------------------------------------------ full disks
+
+def tmpfs_mount(d, opts):
+    """Mount a tmpfs (opts: 'size=64k,mode=0755') on d; False if not allowed (not root)."""
+    return subprocess.run(['mount', '-t', 'tmpfs', '-o', opts, 'tmpfs', d],
+                          stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL).returncode == 0
+
+
+def tmpfs_umount(d):
+    subprocess.run(['umount', d], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+
+
+def fill_disk(path):
+    """Write zeros to path until ENOSPC."""
+    import errno
+    with open(path, 'wb', buffering=0) as f:
+        try:
+            while True:
+                f.write(b'\0' * 4096)
+        except OSError as e:
+            if e.errno != errno.ENOSPC:
+                raise

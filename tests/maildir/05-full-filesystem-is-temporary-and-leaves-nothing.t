@@ -12,30 +12,11 @@ from dcrtest import *
 from maildirtest import *
 
 
-def mount(d, opts):
-    return subprocess.run(['mount', '-t', 'tmpfs', '-o', opts, 'tmpfs', d],
-                          stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL).returncode == 0
-
-
-def umount(d):
-    subprocess.run(['umount', d], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-
-
-def fill(path):
-    with open(path, 'wb', buffering=0) as f:
-        try:
-            while True:
-                f.write(b'\0' * 4096)
-        except OSError as e:
-            if e.errno != errno.ENOSPC:
-                raise
-
-
 def main():
     top = tempfile.mkdtemp(prefix='dcrmd-')
     fs = os.path.join(top, 'fs')
     os.mkdir(fs)
-    if not mount(fs, 'size=64k,mode=0700'):
+    if not tmpfs_mount(fs, 'size=64k,mode=0700'):
         skip('cannot mount a tmpfs here (not root?)', 9)
         return
     try:
@@ -56,7 +37,7 @@ def main():
         is_(verdicts(out)[0][2], 'D', 'a small message fits: D')
         is_(len(files(md)), 1, '  one file in new/')
 
-        fill(os.path.join(fs, 'filler'))
+        fill_disk(os.path.join(fs, 'filler'))
         rc, out, err, _ = agent([md], job('F3', small, 's', 'r@x'))
         v = verdicts(out)
         ok(v[0][2] == 'T' and v[0][3].startswith('452 4.3.1 '), 'full: even a small message is T 452 4.3.1')
@@ -66,7 +47,7 @@ def main():
         v = verdicts(out)
         ok(v[0][2] == 'T' and v[0][3][:4] in ('452 ', '451 '), 'a Maildir that cannot be made: T (%s)' % v[0][3])
     finally:
-        umount(fs)
+        tmpfs_umount(fs)
 
 
 run(main, timeout=60)

@@ -16,26 +16,6 @@ from queuetest import *
 NOSPACE = '452 4.3.1 insufficient system storage\n'
 
 
-def mount(d, opts):
-    return subprocess.run(['mount', '-t', 'tmpfs', '-o', opts, 'tmpfs', d],
-                          stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL).returncode == 0
-
-
-def umount(d):
-    subprocess.run(['umount', d], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-
-
-def fill(path):
-    """Write zeros to path until ENOSPC."""
-    with open(path, 'wb', buffering=0) as f:
-        try:
-            while True:
-                f.write(b'\0' * 4096)
-        except OSError as e:
-            if e.errno != errno.ENOSPC:
-                raise
-
-
 def no_trace(q, name):
     is_((q.ids(), q.files('mess'), q.files('tmp')), ([], [], []), name + ': no trace in new/ mess/ tmp/')
 
@@ -46,7 +26,7 @@ def main():
     try:
         d = os.path.join(top, 'fs')
         os.mkdir(d)
-        if not mount(d, 'size=200k,mode=0750'):
+        if not tmpfs_mount(d, 'size=200k,mode=0750'):
             skip('cannot mount a tmpfs here (not root?)', 13)
             return
         mounted.append(d)
@@ -63,7 +43,7 @@ def main():
         # 2. the spool fits and is linked, the envelope does not fit
         msg = b'Subject: big\n\n' + b'y' * (60 * 1024)
         fd = spool(q.p('tmp'), msg)
-        fill(os.path.join(d, 'filler'))
+        fill_disk(os.path.join(d, 'filler'))
         rc, out, err = enqueue(q.path, stdin=fd)
         is_((rc, out), (111, NOSPACE), 'envelope write on a full fs: 452, exit 111')
         diag(err.strip())
@@ -79,7 +59,7 @@ def main():
         # 3. no inodes left
         d2 = os.path.join(top, 'fs2')
         os.mkdir(d2)
-        if not mount(d2, 'size=1m,nr_inodes=8,mode=0750'):
+        if not tmpfs_mount(d2, 'size=1m,nr_inodes=8,mode=0750'):
             skip('cannot mount a second tmpfs', 4)
             return
         mounted.append(d2)
@@ -96,13 +76,13 @@ def main():
         is_((rc, out), (111, NOSPACE), 'no inode for the queue directories: 452, exit 111')
         for i in range(n):
             os.unlink(os.path.join(d2, 'i%d' % i))
-        fill(os.path.join(d2, 'filler'))
+        fill_disk(os.path.join(d2, 'filler'))
         rc, out, err = enqueue(q2.path, b'Subject: x\n\nx\n')
         is_((rc, out), (111, NOSPACE), 'no block for the message: 452, exit 111')
         no_trace(q2, 'inodes')
     finally:
         for m in mounted:
-            umount(m)
+            tmpfs_umount(m)
         shutil.rmtree(top, ignore_errors=True)
 
 

@@ -4,6 +4,7 @@ the files a run leaves in OUT, number format, and the grouping of the
 results.csv rows by scenario and session count."""
 
 import collections
+import csv
 import os
 import statistics as st
 
@@ -21,6 +22,16 @@ class Out(object):
                 return f.read()
         except OSError:
             return None
+
+
+    def cpu_rows(self):
+        """cpu.csv by (scenario, rep, sessions)"""
+        out = {}
+        if os.path.exists(self.path('cpu.csv')):
+            with open(self.path('cpu.csv')) as f:
+                for r in csv.DictReader(f):
+                    out[(r['scenario'], r['rep'], r['sessions'])] = r
+        return out
 
 
 def fmt(v):

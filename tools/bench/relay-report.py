@@ -36,10 +36,7 @@ if rows:
           'OpenSMTPD per repetition).\n')
     print('| system | sessions | msgs per run | msgs/s median (min–max) | runs | receive-side msgs/s (smtp-source exit) | CPU busy % | server CPU ms/msg | SYN retrans | notes |')
     print('|---|---|---|---|---|---|---|---|---|---|')
-    cpu = {}
-    if os.path.exists(path('cpu.csv')):
-        for r in csv.DictReader(open(path('cpu.csv'))):
-            cpu[(r['scenario'], r['rep'], r['sessions'])] = r
+    cpu = _out.cpu_rows()
     ncpu = int(hdr.get('nproc', '2') or 2)
 
     def server_cpu(r):
