@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include <skalibs/strerr.h>
+#include <skalibs/stralloc.h>
 #include <skalibs/tai.h>
 
 #include "qrun.h"
@@ -39,36 +40,37 @@ static uint32_t hashkey (char const *s)
   return h % NBUCKETS ;
 }
 
-/* "mx" or "mx:PORT" with a domain: "mx:DOMAIN" or "mx:DOMAIN:PORT" */
-static char *makekey (char const *spec, char const *domain)
+/* "mx" or "mx:PORT" with a domain: "mx:DOMAIN" or "mx:DOMAIN:PORT".
+   Built in one reused buffer: a copy is made only for a new destination. */
+static char const *makekey (char const *spec, char const *domain)
 {
+  static stralloc k = STRALLOC_ZERO ;
   size_t n = strlen(spec), dn = domain ? strlen(domain) : 0 ;
-  char *k = malloc(n + dn + 2) ;
-  if (!k) strerr_diefu1sys(111, "allocate") ;
-  if (!domain || strncmp(spec, "mx", 2) || (spec[2] && spec[2] != ':')) { memcpy(k, spec, n + 1) ; return k ; }
-  memcpy(k, "mx:", 3) ;
-  memcpy(k + 3, domain, dn) ;
-  memcpy(k + 3 + dn, spec + 2, n - 2 + 1) ;
-  for (char *p = k + 3 ; p < k + 3 + dn ; p++) if (*p >= 'A' && *p <= 'Z') *p += 32 ;
-  return k ;
+  if (!stralloc_ready(&k, n + dn + 2)) strerr_diefu1sys(111, "allocate") ;
+  if (!domain || strncmp(spec, "mx", 2) || (spec[2] && spec[2] != ':')) { memcpy(k.s, spec, n + 1) ; return k.s ; }
+  memcpy(k.s, "mx:", 3) ;
+  memcpy(k.s + 3, domain, dn) ;
+  memcpy(k.s + 3 + dn, spec + 2, n - 2 + 1) ;
+  for (char *p = k.s + 3 ; p < k.s + 3 + dn ; p++) if (*p >= 'A' && *p <= 'Z') *p += 32 ;
+  return k.s ;
 }
 
 uint32_t dest_for (char const *spec, char const *domain, unsigned int limit, unsigned int rate)
 {
-  char *k = makekey(spec, domain) ;
+  char const *k = makekey(spec, domain) ;
   uint32_t h = hashkey(k), d ;
   if (!initialized) { memset(buckets, 0xff, sizeof buckets) ; initialized = 1 ; }
   for (d = buckets[h] ; d != NONE32 ; d = dests[d].chain)
     if (!strcmp(dests[d].key, k))
     {
-      free(k) ;
       dests[d].limit = limit ;   /* the routes file may have changed */
       dests[d].rate = rate ;
       return d ;
     }
   if (ndests == capdests) dests = qrun_grow(dests, &capdests, sizeof(dest), 64, 1) ;
   d = ndests++ ;
-  dests[d].key = k ;
+  dests[d].key = strdup(k) ;
+  if (!dests[d].key) strerr_diefu1sys(111, "allocate") ;
   dests[d].chain = buckets[h] ;
   buckets[h] = d ;
   dests[d].head = dests[d].tail = NONE32 ;

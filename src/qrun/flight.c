@@ -27,17 +27,18 @@ static flight *flights = 0 ;
 flight *flight_at (uint32_t f) { return flights + f ; }
 
 static uint32_t nflights = 0, capflights = 0, inuse = 0 ;
+static uint32_t freeflights = NONE32 ;   /* free slots, linked through their jobs field */
 
 unsigned int flight_count (void) { return inuse ; }
 
 static uint32_t flight_new (void)
 {
-  uint32_t f = 0 ;
-  for (; f < nflights ; f++) if (flights[f].entry == NONE32) break ;
-  if (f == nflights)
+  uint32_t f ;
+  if (freeflights != NONE32) { f = freeflights ; freeflights = flights[f].jobs ; }
+  else
   {
     if (nflights == capflights) flights = qrun_grow(flights, &capflights, sizeof(flight), 64, 1) ;
-    nflights++ ;
+    f = nflights++ ;
   }
   inuse++ ;
   return f ;
@@ -54,6 +55,8 @@ void flight_free (uint32_t f)
   flights[f].replies = 0 ;
   dcr_envelope_free(&flights[f].env) ;
   flights[f].entry = NONE32 ;
+  flights[f].jobs = freeflights ;
+  freeflights = f ;
   inuse-- ;
 }
 
