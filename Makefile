@@ -19,7 +19,7 @@ CPPFLAGS ?= -Isrc/include
 LDLIBS_SKA ?= -lskarnet
 
 .PHONY: all install clean check check-unit check-asan fuzz-smoke run deps distclean
-all: $(addprefix $(B)/bin/,$(BIN_TARGETS) $(OWFAT_TARGETS) $(SCRIPT_TARGETS))
+all: $(addprefix $(B)/bin/,$(BIN_TARGETS) $(OWFAT_TARGETS) $(HOST_TARGETS) $(SCRIPT_TARGETS))
 
 config.mak:
 	./configure
@@ -55,6 +55,20 @@ $(B)/bin/$(1): $$($(1)_SRCS:%.c=$(B)/owfat/%.o)
 	$$(HOST_CC) $$(OWFAT_LDFLAGS) -o $$@ $$^ $$($(1)_LIBS)
 endef
 $(foreach p,$(OWFAT_TARGETS),$(eval $(call OWFAT_PROGRAM,$(p))))
+
+# Programs on glibc and the system skalibs, whatever CC is: libcrypt's
+# yescrypt is glibc-only (musl's crypt has no yescrypt). Their own
+# objects (the shared sources they need are listed in their _SRCS).
+$(B)/host/%.o: %.c config.mak
+	@mkdir -p $(dir $@)
+	$(HOST_CC) $(HOST_CPPFLAGS) $(CFLAGS) -MMD -MP -c -o $@ $<
+
+define HOST_PROGRAM
+$(B)/bin/$(1): $$($(1)_SRCS:%.c=$(B)/host/%.o)
+	@mkdir -p $$(dir $$@)
+	$$(HOST_CC) $$(OWFAT_LDFLAGS) -o $$@ $$^ $$($(1)_LIBS)
+endef
+$(foreach p,$(HOST_TARGETS),$(eval $(call HOST_PROGRAM,$(p))))
 
 $(B)/bin/dcr-setup: $(dcr-setup_SRC)
 	@mkdir -p $(dir $@)
@@ -109,7 +123,7 @@ run: deps
 
 install: all
 	mkdir -p $(DESTDIR)$(BINDIR)
-	for p in $(BIN_TARGETS) $(OWFAT_TARGETS) $(SCRIPT_TARGETS); do install -m 755 $(B)/bin/$$p $(DESTDIR)$(BINDIR)/$$p || exit 1; done
+	for p in $(BIN_TARGETS) $(OWFAT_TARGETS) $(HOST_TARGETS) $(SCRIPT_TARGETS); do install -m 755 $(B)/bin/$$p $(DESTDIR)$(BINDIR)/$$p || exit 1; done
 
 clean:
 	rm -rf build build-asan

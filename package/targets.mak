@@ -1,9 +1,11 @@
 # What is built, and from what. The Makefile holds no knowledge of its own.
 
 # Installed programs (C)
-BIN_TARGETS := dcr-tcpd dcr-smtpd dcr-enqueue dcr-qrun dcr-remote dcr-maildir dcr-qctl
+BIN_TARGETS := dcr-tcpd dcr-tlsd dcr-smtpd dcr-enqueue dcr-qrun dcr-remote dcr-maildir dcr-qctl
 # Programs on libowfat instead of skalibs (never both in one binary: DESIGN.md)
 OWFAT_TARGETS := dcr-mx
+# Programs on glibc whatever the compiler of the others: libcrypt (yescrypt)
+HOST_TARGETS := dcr-checkpass
 # Installed programs (shell)
 SCRIPT_TARGETS := dcr-setup
 
@@ -23,10 +25,16 @@ LIBDCR_SRCS := \
   src/lib/routes.c \
   src/lib/conf.c \
   src/lib/verdict.c \
-  src/lib/jobloop.c
+  src/lib/jobloop.c \
+  src/lib/pem.c \
+  src/lib/anchors.c \
+  src/lib/tlsprofile.c
 
 dcr-tcpd_SRCS := src/tcp/dcr-tcpd.c src/tcp/child.c src/tcp/rules.c src/tcp/proxy.c src/tcp/conntable.c
 dcr-tcpd_LIBS := $(LDLIBS_SKA)
+
+dcr-tlsd_SRCS := src/tls/dcr-tlsd.c src/tls/certs.c src/tls/pump.c src/tls/env.c
+dcr-tlsd_LIBS := $(LDLIBS_TLS) $(LDLIBS_SKA)
 
 dcr-smtpd_SRCS := src/smtpd/dcr-smtpd.c src/smtpd/session.c src/smtpd/envelope.c src/smtpd/message.c src/smtpd/data.c src/smtpd/child.c src/smtpd/io.c
 dcr-smtpd_LIBS := $(LDLIBS_SKA)
@@ -48,6 +56,9 @@ dcr-qctl_LIBS := $(LDLIBS_SKA)
 
 dcr-mx_SRCS := src/mx/dcr-mx.c src/mx/mx.c
 dcr-mx_LIBS := -lowfat
+
+dcr-checkpass_SRCS := src/auth/dcr-checkpass.c src/lib/log.c
+dcr-checkpass_LIBS := $(LDLIBS_SKA) $(LDLIBS_CRYPT)
 
 dcr-setup_SRC := src/setup/dcr-setup.sh
 
