@@ -79,5 +79,6 @@ static int verbis (char const *s, size_t len, char const *verb)
 
 size_t dcr_line_limit (char const *s, size_t len)
 {
+  if (verbis(s, len, "AUTH")) return DCR_LINE_MAX_AUTH ;
   return verbis(s, len, "MAIL") || verbis(s, len, "RCPT") ? DCR_LINE_MAX_EXT : DCR_LINE_MAX ;
 }

@@ -31,6 +31,7 @@ static int received (smtpd *s, int fd)
   char date[64] ;
   time_t now = time(0) ;
   struct tm tm ;
+  char const *tlsprotocol = getenv("SSL_PROTOCOL"), *tlscipher = getenv("SSL_CIPHER") ;
   int ok ;
   gmtime_r(&now, &tm) ;
   date[strftime(date, sizeof(date), "%a, %d %b %Y %H:%M:%S +0000", &tm)] = 0 ;
@@ -40,10 +41,14 @@ static int received (smtpd *s, int fd)
     && (!s->remotehost || (stralloc_cats(&sa, s->remotehost) && stralloc_cats(&sa, " ")))
     && stralloc_cats(&sa, "[")
     && stralloc_cats(&sa, s->remoteip ? s->remoteip : "unknown")
-    && stralloc_cats(&sa, "])\n\tby ")
+    && stralloc_cats(&sa, "])\n\t")
+    && (!s->tls || !tlsprotocol || (stralloc_cats(&sa, "(using ") && stralloc_cats(&sa, tlsprotocol)
+        && stralloc_cats(&sa, " with cipher ") && stralloc_cats(&sa, tlscipher ? tlscipher : "unknown")
+        && stralloc_cats(&sa, ")\n\t")))
+    && stralloc_cats(&sa, "by ")
     && stralloc_cats(&sa, s->hostname)
     && stralloc_cats(&sa, " (dcrouter) with ")
-    && stralloc_cats(&sa, s->mp.smtputf8 ? "UTF8SMTP" : s->esmtp ? "ESMTP" : "SMTP")
+    && stralloc_cats(&sa, smtpd_proto(s))
     && stralloc_cats(&sa, " id ")
     && stralloc_cats(&sa, s->id)
     && (s->nrcpt != 1 || (stralloc_cats(&sa, "\n\tfor <") && stralloc_cats(&sa, s->rcpts.s ? s->rcpts.s : "") && stralloc_cats(&sa, ">")))
@@ -92,7 +97,7 @@ static int envmodifs (smtpd *s, stralloc *sa)
     && setvar(sa, "SMTP_SENDER", s->sender.addr)
     && setvar(sa, "SMTP_RECIPIENTS", s->rcpts.s)
     && setvar(sa, "SMTP_HELO", s->helo)
-    && setvar(sa, "SMTP_PROTO", s->esmtp ? "ESMTP" : "SMTP")
+    && setvar(sa, "SMTP_PROTO", smtpd_proto(s))
     && setvar(sa, "SMTP_SIZE", s->mp.hassize ? size : 0)
     && setvar(sa, "SMTP_BODY", body[s->mp.body])
     && setvar(sa, "SMTP_SMTPUTF8", s->mp.smtputf8 ? "1" : 0)
@@ -100,14 +105,14 @@ static int envmodifs (smtpd *s, stralloc *sa)
     && setvar(sa, "SMTP_DSN_ENVID", s->mp.hasenvid ? s->mp.envid : 0)
     && setvar(sa, "SMTP_DSN_NOTIFY", s->hasnotify ? s->notify.s : 0)
     && setvar(sa, "SMTP_DSN_ORCPT", s->hasorcpt ? s->orcpt.s : 0)
-    && setvar(sa, "SMTP_AUTHUSER", 0) ;
+    && setvar(sa, "SMTP_AUTHUSER", s->authuserlen ? s->authuser : 0) ;
 }
 
 static volatile sig_atomic_t alarmed = 0 ;
 static void onalarm (int sig) { (void)sig ; alarmed = 1 ; }
 
 /* wait for pid until the deadline (ms from now); SIGKILL after it */
-static int reap (pid_t pid, int *wstat, long ms)
+int smtpd_reap (pid_t pid, int *wstat, long ms)
 {
   struct sigaction sa ;
   struct itimerval it ;
@@ -256,7 +261,7 @@ void smtpd_deliver (smtpd *s, char *reply)
   close(rfd) ;
   tain_now_g() ;
   tain_sub(&left, &deadline, &STAMP) ;
-  if (!reap(pid, &wstat, tain_less(&STAMP, &deadline) ? tain_to_millisecs(&left) : 1))
+  if (!smtpd_reap(pid, &wstat, tain_less(&STAMP, &deadline) ? tain_to_millisecs(&left) : 1))
   {
     dcr_log("event", "child-timeout", "id", s->id, (char *)0) ;
     strcpy(reply, "451 4.3.0 temporary failure (timeout)") ;

@@ -20,7 +20,7 @@
 #include <dcr/conf.h>
 #include "smtpd.h"
 
-#define USAGE "dcr-smtpd [ -c confdir ] [ -h hostname ] [ -s maxsize ] [ -n maxrcpt ] [ -R routes ] [ -g greetdelay ] [ -e maxerrors ] [ -t timeout ] [ -T datatimeout ] [ -S spooldir ] prog..."
+#define USAGE "dcr-smtpd [ -c confdir ] [ -h hostname ] [ -a checkpassword ] [ -r ] [ -s maxsize ] [ -n maxrcpt ] [ -R routes ] [ -g greetdelay ] [ -e maxerrors ] [ -t timeout ] [ -T datatimeout ] [ -S spooldir ] prog..."
 #define dieusage() strerr_dieusage(100, USAGE)
 
 static char inbuf[SMTPD_INSIZE] ;
@@ -78,7 +78,8 @@ static void greet (unsigned int ms)
 typedef struct opts_s opts ;
 struct opts_s
 {
-  char const *confdir, *hostname, *routes, *spooldir ;
+  char const *confdir, *hostname, *routes, *spooldir, *checker ;
+  int authrequired ;
   char const *size, *rcpt, *greet ;
   unsigned long long maxerrors, timeout, datatimeout ;
 } ;
@@ -88,7 +89,7 @@ static int options (int argc, char const *const *argv, opts *o)
   subgetopt l = SUBGETOPT_ZERO ;
   for (;;)
   {
-    int opt = subgetopt_r(argc, argv, "c:h:s:n:R:g:e:t:T:S:", &l) ;
+    int opt = subgetopt_r(argc, argv, "c:h:s:n:R:g:e:t:T:S:a:r", &l) ;
     if (opt == -1) break ;
     switch (opt)
     {
@@ -102,6 +103,8 @@ static int options (int argc, char const *const *argv, opts *o)
       case 't' : o->timeout = num(l.arg) ; break ;
       case 'T' : o->datatimeout = num(l.arg) ; break ;
       case 'S' : o->spooldir = l.arg ; break ;
+      case 'a' : o->checker = l.arg ; break ;
+      case 'r' : o->authrequired = 1 ; break ;
       default : dieusage() ;
     }
   }
@@ -141,6 +144,9 @@ static unsigned long long configure (opts *o, smtpd *ss)
   ss->timeout = o->timeout ;
   ss->datatimeout = o->datatimeout ;
   ss->spooldir = o->spooldir ;
+  ss->checker = o->checker ;
+  ss->authrequired = o->authrequired ;
+  if (ss->authrequired && !ss->checker) strerr_dief1x(100, "-r (AUTH required) needs -a checkpassword") ;
   return greetdelay ;
 }
 
@@ -162,6 +168,8 @@ int main (int argc, char const *const *argv)
   s.remoteport = printable(getenv("TCPREMOTEPORT")) ;
   s.remotehost = printable(getenv("TCPREMOTEHOST")) ;
   s.relayclient = !!getenv("RELAYCLIENT") ;
+  s.authnotls = !!getenv("AUTH_WITHOUT_TLS") ;   /* a trusted net, by dcr-tcpd's rules */
+  smtpd_tls_init(&s) ;
   dcr_line_init(&s.line) ;
   if (o.routes && !dcr_routes_load(&s.routes, o.routes))
     dcr_routes_logerror(&s.routes, o.routes, "no domain is local") ;
@@ -174,7 +182,8 @@ int main (int argc, char const *const *argv)
   buffer_init(&s.in, &buffer_read, 0, inbuf, sizeof(inbuf)) ;
   buffer_init(&s.out, &buffer_write, 1, outbuf, sizeof(outbuf)) ;
 
-  dcr_log("event", "connect", "ip", s.remoteip, "port", s.remoteport, "relayclient", s.relayclient ? "1" : "0", (char *)0) ;
+  dcr_log("event", "connect", "ip", s.remoteip, "port", s.remoteport, "relayclient", s.relayclient ? "1" : "0",
+    "tls", s.tls ? getenv("SSL_CIPHER") : s.ctlfd >= 0 ? "starttls" : "no", (char *)0) ;
   greet(greetdelay) ;
   smtpd_put3(&s, "220 ", s.hostname, " ESMTP dcrouter") ;   /* out at the first read */
   smtpd_loop(&s) ;

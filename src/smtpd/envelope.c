@@ -24,6 +24,7 @@ void smtpd_mail (smtpd *s, char const *a, size_t len)
   size_t n = prefix(a, len, "FROM:"), used ;
   int e ;
   if (!s->helolen) { smtpd_error(s, "503 5.5.1 send EHLO or HELO first") ; return ; }
+  if (s->authrequired && !s->authuserlen) { smtpd_error(s, "530 5.7.0 authentication required") ; return ; }
   if (s->inmail) { smtpd_error(s, "503 5.5.1 nested MAIL command") ; return ; }
   if (!n) { smtpd_error(s, "501 5.5.4 syntax: MAIL FROM:<address>") ; return ; }
   a += n ; len -= n ;
@@ -60,7 +61,7 @@ static int seen (smtpd const *s, char const *addr, size_t len)
 static int allowed (smtpd const *s, dcr_addr const *r)
 {
   if (r->kind == DCR_ADDR_PM) return 1 ;  /* <Postmaster>: always ours */
-  if (s->relayclient) return 1 ;
+  if (s->relayclient || s->authuserlen) return 1 ;   /* a trusted net, or a user who logged in */
   if (r->literal || r->relayhack) return 0 ;
   return dcr_routes_local(&s->routes, r->addr + r->at + 1, r->len - r->at - 1) ;
 }

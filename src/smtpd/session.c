@@ -25,7 +25,7 @@ void smtpd_reset (smtpd *s)
   if (s->spool >= 0) { close(s->spool) ; s->spool = -1 ; }
 }
 
-static int blank (char const *a, size_t len)
+int smtpd_blank (char const *a, size_t len)
 {
   size_t i = 0 ;
   for (; i < len ; i++) if (a[i] != ' ') return 0 ;
@@ -65,6 +65,8 @@ static void helo (smtpd *s, char const *a, size_t len, int esmtp)
     smtpd_put(s, "250-ENHANCEDSTATUSCODES") ;
     smtpd_put(s, "250-SMTPUTF8") ;
     smtpd_put(s, "250-CHUNKING") ;
+    if (s->ctlfd >= 0 && !s->tls) smtpd_put(s, "250-STARTTLS") ;
+    if (smtpd_auth_offered(s)) smtpd_put(s, "250-AUTH PLAIN LOGIN XOAUTH2 OAUTHBEARER") ;
     smtpd_put(s, "250 DSN") ;
   }
   else
@@ -90,7 +92,7 @@ static void command (smtpd *s, char const *line, size_t len)
     case DCR_CMD_DATA : smtpd_data(s, a, alen) ; break ;
     case DCR_CMD_BDAT : smtpd_bdat(s, a, alen) ; break ;
     case DCR_CMD_RSET :
-      if (!blank(a, alen)) { smtpd_error(s, "501 5.5.4 syntax: RSET") ; break ; }
+      if (!smtpd_blank(a, alen)) { smtpd_error(s, "501 5.5.4 syntax: RSET") ; break ; }
       smtpd_reset(s) ;
       smtpd_put(s, "250 2.0.0 Ok") ;
       break ;
@@ -100,15 +102,16 @@ static void command (smtpd *s, char const *line, size_t len)
       smtpd_flush(s) ;
       smtpd_exit(s, "quit") ;
     case DCR_CMD_VRFY :
-      if (blank(a, alen)) { smtpd_error(s, "501 5.5.4 syntax: VRFY address") ; break ; }
+      if (smtpd_blank(a, alen)) { smtpd_error(s, "501 5.5.4 syntax: VRFY address") ; break ; }
       smtpd_put(s, "252 2.5.0 cannot verify the user, but will accept the message and attempt delivery") ;
       break ;
     case DCR_CMD_HELP :
-      smtpd_put(s, "214-2.0.0 commands: EHLO HELO MAIL RCPT DATA BDAT RSET NOOP QUIT VRFY HELP") ;
+      smtpd_put(s, "214-2.0.0 commands: EHLO HELO MAIL RCPT DATA BDAT RSET NOOP QUIT VRFY HELP STARTTLS AUTH") ;
       smtpd_put(s, "214 2.0.0 see RFC 5321") ;
       break ;
-    case DCR_CMD_EXPN : case DCR_CMD_STARTTLS : case DCR_CMD_AUTH :
-    case DCR_CMD_TURN : case DCR_CMD_ETRN :
+    case DCR_CMD_STARTTLS : smtpd_starttls(s, a, alen) ; break ;
+    case DCR_CMD_AUTH : smtpd_auth(s, a, alen) ; break ;
+    case DCR_CMD_EXPN : case DCR_CMD_TURN : case DCR_CMD_ETRN :
       smtpd_error(s, "502 5.5.1 command not implemented") ;
       break ;
     default :
@@ -117,7 +120,17 @@ static void command (smtpd *s, char const *line, size_t len)
   }
 }
 
-void smtpd_loop (smtpd *s)
+char const *smtpd_proto (smtpd const *s)
+{
+  /* RFC 3848 and RFC 6531 names: S for TLS, A for AUTH */
+  static char const *const esmtp[4] = { "ESMTP", "ESMTPS", "ESMTPA", "ESMTPSA" } ;
+  static char const *const utf8[4] = { "UTF8SMTP", "UTF8SMTPS", "UTF8SMTPA", "UTF8SMTPSA" } ;
+  unsigned int i = (s->tls ? 1 : 0) | (s->authuserlen ? 2 : 0) ;
+  if (!s->esmtp) return "SMTP" ;
+  return s->mp.smtputf8 ? utf8[i] : esmtp[i] ;
+}
+
+int smtpd_readline (smtpd *s)
 {
   for (;;)
   {
@@ -130,6 +143,15 @@ void smtpd_loop (smtpd *s)
     if (ev == DCR_LINE_MORE && v[1].iov_len)
       used += dcr_line_feed(&s->line, v[1].iov_base, v[1].iov_len, &ev) ;
     buffer_rseek(&s->in, used) ;
+    if (ev != DCR_LINE_MORE) return ev ;
+  }
+}
+
+void smtpd_loop (smtpd *s)
+{
+  for (;;)
+  {
+    int ev = smtpd_readline(s) ;
     switch (ev)
     {
       case DCR_LINE_OK : smtpd_stopping(s) ; command(s, s->line.buf, s->line.len) ; break ;

@@ -3,6 +3,7 @@
 #define DCR_SMTPD_H
 
 #include <stddef.h>
+#include <sys/types.h>
 
 #include <skalibs/gccattributes.h>
 #include <skalibs/buffer.h>
@@ -21,6 +22,9 @@
 #define SMTPD_MAXHOPS 100       /* Received fields: more is a loop */
 #define SMTPD_HELOMAX 255
 #define SMTPD_REPLYMAX 512
+#define SMTPD_AUTHUSERMAX 255
+#define SMTPD_AUTHFAILMAX 3       /* failed AUTH before the session is dropped */
+#define SMTPD_CHECKTIMEOUT 30000  /* ms for the checkpassword program */
 /* SMTP_RECIPIENTS, SMTP_DSN_NOTIFY and SMTP_DSN_ORCPT are one environment variable each;
    Linux refuses an exec with one over MAX_ARG_STRLEN (128 KiB), so a
    recipient that would pass this gets 452 4.5.3 like the count limit. */
@@ -40,6 +44,16 @@ struct smtpd_s
   char const *spooldir ;
   char const *const *prog ;
   dcr_routes routes ;  /* relay control: the domains we accept from anyone */
+
+  /* TLS and AUTH */
+  char const *checker ;           /* checkpassword program; 0: no AUTH */
+  int authrequired ;              /* submission: AUTH before MAIL */
+  int authnotls ;                 /* AUTH offered without TLS (AUTH_WITHOUT_TLS) */
+  int ctlfd, tlsread, tlswrite ;  /* UCSPI-TLS (dcr-tlsd -s); ctlfd -1: none */
+  int tls ;                       /* the session is encrypted */
+  unsigned int authfails ;
+  size_t authuserlen ;            /* 0: not authenticated */
+  char authuser[SMTPD_AUTHUSERMAX + 1] ;
 
   /* connection */
   char const *remoteip ;
@@ -89,6 +103,17 @@ extern void smtpd_exit (smtpd *, char const *) gccattr_noreturn ;
 /* session.c: the command loop */
 extern void smtpd_loop (smtpd *) gccattr_noreturn ;
 extern void smtpd_reset (smtpd *) ;
+extern int smtpd_readline (smtpd *) ;   /* a DCR_LINE_* event, the line in s->line */
+extern int smtpd_blank (char const *, size_t) ;
+extern char const *smtpd_proto (smtpd const *) ;  /* ESMTPSA and the like (RFC 3848) */
+
+/* starttls.c: STARTTLS over UCSPI-TLS */
+extern void smtpd_tls_init (smtpd *) ;
+extern void smtpd_starttls (smtpd *, char const *, size_t) ;
+
+/* auth.c: AUTH (RFC 4954) through a checkpassword program */
+extern int smtpd_auth_offered (smtpd const *) ;
+extern void smtpd_auth (smtpd *, char const *, size_t) ;
 
 /* envelope.c: MAIL and RCPT */
 extern void smtpd_mail (smtpd *, char const *, size_t) ;
@@ -101,5 +126,6 @@ extern void smtpd_bdat (smtpd *, char const *, size_t) ;
 /* child.c: spool file, Received header, running PROG */
 extern int smtpd_spool_open (smtpd *) ;
 extern void smtpd_deliver (smtpd *, char *) ;  /* reply: SMTPD_REPLYMAX octets */
+extern int smtpd_reap (pid_t, int *, long) ;    /* wait, SIGKILL after ms; 0 if killed */
 
 #endif

@@ -51,7 +51,7 @@ static void check (char const *s, size_t n, char const *wantev, char const *want
 
 int main (void)
 {
-  static char big[5000] ;
+  static char big[20000] ;
   size_t i ;
 
   CHECK("NOOP\r\n", "O", "NOOP|", "one line") ;
@@ -73,20 +73,21 @@ int main (void)
 
   /* long lines */
   memset(big, 'a', sizeof(big)) ;
-  memcpy(big + 3000, "\r\nNOOP\r\n", 8) ;
-  check(big, 3008, "LO", "NOOP|", "a 3000-octet line: exactly one too-long, then in step") ;
-  memcpy(big + DCR_LINE_MAX_EXT - 2, "\r\n", 2) ;
-  check(big, DCR_LINE_MAX_EXT, "O", 0, "a line of exactly DCR_LINE_MAX_EXT with CRLF fits") ;
+  memcpy(big + 15000, "\r\nNOOP\r\n", 8) ;
+  check(big, 15008, "LO", "NOOP|", "a 15000-octet line: exactly one too-long, then in step") ;
+  memcpy(big + DCR_LINE_MAX_AUTH - 2, "\r\n", 2) ;
+  check(big, DCR_LINE_MAX_AUTH, "O", 0, "a line of exactly DCR_LINE_MAX_AUTH with CRLF fits") ;
   memset(big, 'a', sizeof(big)) ;
-  memcpy(big + DCR_LINE_MAX_EXT - 1, "\r\n", 2) ;
-  check(big, DCR_LINE_MAX_EXT + 1, "L", 0, "one more octet is too long") ;
+  memcpy(big + DCR_LINE_MAX_AUTH - 1, "\r\n", 2) ;
+  check(big, DCR_LINE_MAX_AUTH + 1, "L", 0, "one more octet is too long") ;
   memset(big, 'a', sizeof(big)) ;
-  memcpy(big + 3000, "\n\r\n", 3) ;
-  check(big, 3003, "L", "", "too long and bare LF: one reply only") ;
+  memcpy(big + 15000, "\n\r\n", 3) ;
+  check(big, 15003, "L", "", "too long and bare LF: one reply only") ;
 
   /* limits by verb */
   ok(dcr_line_limit("MAIL FROM:<a@b>", 15) == DCR_LINE_MAX_EXT, "MAIL gets the extended limit") ;
   ok(dcr_line_limit("rcpt TO:<a@b>", 13) == DCR_LINE_MAX_EXT, "rcpt (lowercase) too") ;
+  ok(dcr_line_limit("AUTH PLAIN AGFAYg==", 19) == DCR_LINE_MAX_AUTH, "AUTH gets the AUTH limit (RFC 4954)") ;
   ok(dcr_line_limit("NOOP xxx", 8) == DCR_LINE_MAX, "NOOP gets 512") ;
   ok(dcr_line_limit("MAILX", 5) == DCR_LINE_MAX, "MAILX is not MAIL") ;
   ok(dcr_line_limit("MAI", 3) == DCR_LINE_MAX, "short line") ;

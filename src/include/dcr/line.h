@@ -22,16 +22,20 @@
                        +100+10), NOTIFY/ORCPT (RFC 3461, +30+500), AUTH=
                        (RFC 4954, +500), SMTPUTF8 (+9). 512+1178 rounds to
                        1280 for MAIL; RCPT needs less, same limit.
+     DCR_LINE_MAX_AUTH 12288 for AUTH and the lines of its exchange
+                       (RFC 4954 4: an OAuth bearer token is long); the
+                       storage is this size, a longer line is TOOLONG.
    dcr_line_limit() says which applies to a complete line. */
 
 #define DCR_LINE_MAX 512
 #define DCR_LINE_MAX_EXT 1280
+#define DCR_LINE_MAX_AUTH 12288
 
 enum dcr_line_event_e
 {
   DCR_LINE_MORE = 0,   /* all input consumed, line not complete */
   DCR_LINE_OK,         /* a complete line in buf, len octets, NUL-terminated */
-  DCR_LINE_TOOLONG,    /* a line over DCR_LINE_MAX_EXT ended */
+  DCR_LINE_TOOLONG,    /* a line over DCR_LINE_MAX_AUTH ended */
   DCR_LINE_BARE        /* a line with a bare CR or a bare LF ended */
 } ;
 
@@ -43,7 +47,7 @@ struct dcr_line_s
   unsigned char toolong ;
   unsigned char bare ;
   unsigned char done ;     /* the previous call completed a line */
-  char buf[DCR_LINE_MAX_EXT - 1] ;  /* content + NUL */
+  char buf[DCR_LINE_MAX_AUTH - 1] ;  /* content + NUL */
 } ;
 #define DCR_LINE_ZERO { 0, 0, 0, 0, 0, { 0 } }
 
@@ -56,7 +60,8 @@ extern void dcr_line_init (dcr_line *) ;
 extern size_t dcr_line_feed (dcr_line *, char const *s, size_t n, int *event) ;
 
 /* The limit (CRLF included) that applies to this complete line:
-   DCR_LINE_MAX_EXT for MAIL and RCPT, DCR_LINE_MAX otherwise. */
+   DCR_LINE_MAX_EXT for MAIL and RCPT, DCR_LINE_MAX_AUTH for AUTH,
+   DCR_LINE_MAX otherwise. */
 extern size_t dcr_line_limit (char const *s, size_t len) ;
 
 #endif
