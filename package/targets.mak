@@ -37,7 +37,7 @@ dcr-tcpd_LIBS := $(LDLIBS_SKA)
 dcr-tlsd_SRCS := src/tls/dcr-tlsd.c src/tls/certs.c src/tls/pump.c src/tls/env.c
 dcr-tlsd_LIBS := $(LDLIBS_TLS) $(LDLIBS_SKA)
 
-dcr-smtpd_SRCS := src/smtpd/dcr-smtpd.c src/smtpd/session.c src/smtpd/envelope.c src/smtpd/message.c src/smtpd/data.c src/smtpd/child.c src/smtpd/io.c src/smtpd/starttls.c src/smtpd/auth.c
+dcr-smtpd_SRCS := src/smtpd/dcr-smtpd.c src/smtpd/session.c src/smtpd/envelope.c src/smtpd/message.c src/smtpd/data.c src/smtpd/child.c src/smtpd/io.c src/smtpd/starttls.c src/smtpd/auth.c src/smtpd/sasl.c
 dcr-smtpd_LIBS := $(LDLIBS_SKA)
 
 dcr-enqueue_SRCS := src/queue/dcr-enqueue.c

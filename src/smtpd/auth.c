@@ -16,6 +16,7 @@
 #include <dcr/base64.h>
 #include <dcr/log.h>
 #include "smtpd.h"
+#include "sasl.h"
 
 /* AUTH (RFC 4954): PLAIN, LOGIN, XOAUTH2 and OAUTHBEARER (RFC 7628).
    The credentials go to a checkpassword program (fd 3: user NUL secret
@@ -105,46 +106,6 @@ static int initial (smtpd *s, char const *ir, size_t irlen, char *out, size_t *o
   return 1 ;
 }
 
-/* "user=U^Aauth=Bearer T^A^A" (XOAUTH2) or "n,a=U,^A...auth=Bearer T^A^A"
-   (OAUTHBEARER, with =2C and =3D in U): user and token, in place */
-static int oauth (char *x, size_t len, int bearer, char **user, size_t *ulen, char **token, size_t *tlen)
-{
-  size_t i = 0 ;
-  *user = *token = 0 ;
-  if (bearer)
-  {
-    /* the GS2 header: "n," or "y,", then "a=NAME" (required here), "," */
-    size_t j ;
-    if (len < 3 || (x[0] != 'n' && x[0] != 'y') || x[1] != ',' || x[2] != 'a' || x[3] != '=') return 0 ;
-    i = 4 ; j = 0 ;
-    *user = x + 4 ;
-    for (; i < len && x[i] != ',' ; i++)
-    {
-      if (x[i] == '=' && i + 2 < len && x[i+1] == '2' && x[i+2] == 'C') { (*user)[j++] = ',' ; i += 2 ; }
-      else if (x[i] == '=' && i + 2 < len && x[i+1] == '3' && x[i+2] == 'D') { (*user)[j++] = '=' ; i += 2 ; }
-      else if (x[i] == '=') return 0 ;
-      else (*user)[j++] = x[i] ;
-    }
-    if (i >= len) return 0 ;
-    *ulen = j ;
-    i++ ;
-    if (i >= len || x[i] != 1) return 0 ;
-    i++ ;
-  }
-  while (i < len)
-  {
-    char *f = x + i ;
-    size_t n = 0 ;
-    while (i < len && x[i] != 1) { i++ ; n++ ; }
-    if (i >= len) return 0 ;   /* every field ends with ^A */
-    i++ ;
-    if (!n) break ;   /* the final ^A */
-    if (!bearer && n > 5 && !memcmp(f, "user=", 5)) { *user = f + 5 ; *ulen = n - 5 ; }
-    else if (n > 12 && !strncasecmp(f, "auth=Bearer ", 12)) { *token = f + 12 ; *tlen = n - 12 ; }
-  }
-  return *user && *token && *ulen ;
-}
-
 static int printable (char const *x, size_t len)
 {
   for (size_t i = 0 ; i < len ; i++) if ((unsigned char)x[i] < 32 || x[i] == 127) return 0 ;
@@ -222,7 +183,7 @@ void smtpd_auth (smtpd *s, char const *a, size_t alen)
       break ;
     default :
       if (!initial(s, ir, ilen, buf, &len)) goto end ;
-      if (!oauth(buf, len, kind == 3, &user, &ulen, &secret, &slen))
+      if (!smtpd_sasl_oauth(buf, len, kind == 3, &user, &ulen, &secret, &slen))
       {
         smtpd_error(s, "501 5.5.2 malformed OAuth response") ;
         goto end ;
