@@ -86,7 +86,7 @@ FUZZ_CFLAGS := -g -O1 -fsanitize=fuzzer,address,undefined -D_GNU_SOURCE $(HOST_C
 define FUZZ
 $(B)/fuzz/$(1): tests/fuzz/$(1).c $$($(1)_EXTRA) $(LIBDCR_SRCS)
 	@mkdir -p $$(dir $$@)
-	clang $$(FUZZ_CFLAGS) -o $$@ $$^ $$(LDLIBS_SKA)
+	clang $$(FUZZ_CFLAGS) -o $$@ $$^ $$(LDLIBS_SKA) $$(LDLIBS_TLS)
 endef
 $(foreach f,$(FUZZ_TARGETS),$(eval $(call FUZZ,$(f))))
 # ... and those of the libowfat programs: their sources and libowfat only
