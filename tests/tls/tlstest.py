@@ -181,7 +181,7 @@ class TlsGateway(Gateway):
     def crashes(self):
         """Log lines that tell of a crash: a session ended by a signal,
         a sanitizer report, a fatal error."""
-        bad = ('status=signal', 'AddressSanitizer', 'runtime error', 'Segmentation', 'fatal')
+        bad = ('status=signal', 'AddressSanitizer', 'runtime error', 'Segmentation', ': fatal:')
         return [l for l in self.log().splitlines() if any(b in l for b in bad)]
 
 
