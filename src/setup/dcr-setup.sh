@@ -3,11 +3,11 @@
 # dcr-setup: write a ready dcrouter instance: DIR/conf (the small config
 # files), DIR/queue, DIR/service (s6 service directories with execline run
 # scripts and an s6-log logger each) and DIR/log. `s6-svscan DIR/service`
-# runs it. The page is doc/dcr-setup.md.
+# runs it. The page is doc/dcr-setup.md; TLS and AUTH: doc/tls.md.
 set -eu
 
 PROG=dcr-setup
-USAGE="dcr-setup dir [ --hostname name ] [ --smtp addr:port ]... [ --route 'pattern targets [options]' ]... [ --relay-net cidr ]... [ --max-conns n ] [ --max-per-ip n ] [ --max-size bytes ] [ --bindir dir ] [ --basedir path ] [ --force ]"
+USAGE="dcr-setup dir [ --hostname name ] [ --smtp addr:port ]... [ --smtps addr:port ]... [ --submission addr:port ]... [ --cert file [ --key file ] ] [ --certdir dir ] [ --users file ] [ --route 'pattern targets [options]' ]... [ --relay-net cidr ]... [ --max-conns n ] [ --max-per-ip n ] [ --max-size bytes ] [ --bindir dir ] [ --basedir path ] [ --force ]"
 EXECLINEB=/usr/bin/execlineb
 nl='
 '
@@ -96,6 +96,15 @@ parse_listener() {
     die100 "$1: bad port in $2"
 }
 
+# --cert, --key, --certdir, --users FILE -> f_path: absolute, and fit
+# for an execline script (the file itself may come later: a warning)
+parse_file() {
+  case $2 in /*) f_path=$2 ;; *) f_path=$(pwd)/$2 ;; esac
+  case $f_path in ?*/) f_path=${f_path%/} ;; esac
+  is_safe_path "$f_path" ||
+    die100 "$1: want a path of letters, digits and ._/+,@=:- (it goes unquoted into execline scripts): $2"
+}
+
 # --route 'PATTERN TARGETS [OPTIONS]' (call it under set -f: * is a pattern)
 check_route() {
   cr_route=$1
@@ -142,11 +151,41 @@ parse_net() {
   r_net=$r_addr/$r_len
 }
 
+# the TLS and AUTH options together (doc/tls.md)
+has_listener() { case "$nl$listen_list" in *"$nl$1 "*) return 0 ;; esac; return 1; }
+check_tls_auth() {
+  [ -z "$key" ] || [ -n "$cert" ] ||
+    die100 "--key: give --cert FILE too (the certificate chain that goes with the key)"
+  for ct_kind in smtps submission; do
+    has_listener $ct_kind && [ -z "$cert$certdir" ] &&
+      die100 "--$ct_kind: needs a certificate: give --cert FILE --key FILE (or --certdir DIR)"
+  done
+  has_listener submission && [ -z "$users" ] &&
+    die100 "--submission: needs --users FILE (AUTH is required before MAIL there)"
+  if [ -n "$users" ] && [ -z "$cert$certdir" ]; then
+    warn "--users without --cert: AUTH is offered only to clients that conf/tcprules gives AUTH_WITHOUT_TLS"
+  fi
+  for ct_f in "$cert" "$key" "$users"; do
+    [ -z "$ct_f" ] || [ -f "$ct_f" ] || warn "$ct_f: no such file (yet)"
+  done
+  [ -z "$certdir" ] || [ -d "$certdir" ] || warn "$certdir: no such directory (yet)"
+  if [ -n "$cert" ] && [ -z "$key" ] && [ -f "$cert" ] && ! grep -q 'PRIVATE KEY-' "$cert"; then
+    warn "$cert holds no private key: give --key FILE"
+  fi
+  for ct_f in "$key" "$users"; do
+    if [ -n "$ct_f" ] && [ -f "$ct_f" ] && [ -n "$(find -H "$ct_f" -prune -perm -004)" ]; then
+      warn "$ct_f is readable by every user: chmod o-r it"
+    fi
+  done
+  return 0
+}
+
 # ------------------------------------------------------------ options
 
 dir='' hostname='' bindir='' basedir='' force=0
 max_conns=1000 max_per_ip=50 max_size=52428800 max_rcpt=1000
-smtp_list='' route_list='' relay_list='' tls_opts='' only_args=0
+listen_list='' route_list='' relay_list='' only_args=0
+cert='' key='' certdir='' users=''
 
 while [ $# -gt 0 ]; do
   arg=$1; shift
@@ -170,8 +209,8 @@ while [ $# -gt 0 ]; do
     --force)
       [ $hasval = 0 ] || dieusage "option $opt takes no argument"
       force=1; continue ;;
-    --hostname|--smtp|--smtps|--submission|--cert|--key|--users|--route|\
-    --relay-net|--max-conns|--max-per-ip|--max-size|--bindir|--basedir) ;;
+    --hostname|--smtp|--smtps|--submission|--cert|--key|--certdir|--users|\
+    --route|--relay-net|--max-conns|--max-per-ip|--max-size|--bindir|--basedir) ;;
     *) dieusage "unknown option $opt" ;;
   esac
   if [ $hasval = 0 ]; then
@@ -183,15 +222,20 @@ while [ $# -gt 0 ]; do
     --hostname)
       is_domain "$val" || die100 "--hostname: bad name $val (want letters, digits, hyphens and dots)"
       hostname=$val ;;
-    --smtp)
-      parse_listener --smtp "$val"
-      case "$nl$smtp_list" in *"$nl$l_name $l_port "*)
-        die100 "--smtp: $val given twice" ;; esac
-      smtp_list="$smtp_list$l_name $l_port $l_host$nl" ;;
-    --smtps|--submission)
-      parse_listener "$opt" "$val"; tls_opts="$tls_opts $opt" ;;
-    --cert|--key|--users)
-      tls_opts="$tls_opts $opt" ;;
+    --smtp|--smtps|--submission)
+      # one list of listeners, a line each: KIND NAME PORT HOST
+      parse_listener "$opt" "$val"
+      case "$nl$listen_list" in *" $l_name $l_port $l_host$nl"*)
+        die100 "$opt: $val given twice (each address and port is one listener)" ;; esac
+      listen_list="$listen_list${opt#--} $l_name $l_port $l_host$nl" ;;
+    --cert|--key|--certdir|--users)
+      parse_file "$opt" "$val"
+      case $opt in
+        --cert) cert=$f_path ;;
+        --key) key=$f_path ;;
+        --certdir) certdir=$f_path ;;
+        --users) users=$f_path ;;
+      esac ;;
     --route)
       set -f; check_route "$val"; set +f
       route_list="$route_list$cr_line$nl" ;;
@@ -221,9 +265,9 @@ done
 
 [ -n "$dir" ] || dieusage "no dir given"
 case $dir in -*) dir=./$dir ;; esac
-[ -z "$tls_opts" ] ||
-  die100 "${tls_opts# }: not supported yet (issue TLS/AUTH): dcrouter has no TLS and no AUTH so far"
-[ -n "$smtp_list" ] || die100 "no listener: give --smtp ADDR:PORT (e.g. --smtp 0.0.0.0:25)"
+[ -n "$listen_list" ] ||
+  die100 "no listener: give --smtp ADDR:PORT (e.g. --smtp 0.0.0.0:25), --smtps or --submission"
+check_tls_auth
 if [ -z "$route_list" ] && [ -z "$relay_list" ]; then
   warn "no --route and no --relay-net: this instance will refuse every recipient"
 fi
@@ -247,7 +291,10 @@ if [ -z "$bindir" ]; then
   is_safe_path "$bindir" || die100 "$bindir: give --bindir: this path cannot go unquoted into execline scripts"
 fi
 missing=
-for p in dcr-tcpd dcr-smtpd dcr-enqueue; do
+progs="dcr-tcpd dcr-smtpd dcr-enqueue"
+[ -z "$cert$certdir" ] || progs="$progs dcr-tlsd"
+[ -z "$users" ] || progs="$progs dcr-checkpass"
+for p in $progs; do
   [ -x "$bindir/$p" ] || missing="$missing $p"
 done
 [ -z "$missing" ] ||
@@ -334,18 +381,56 @@ EOF
   fi
 }
 
-# the service of one listener: $s_name $s_host $s_port $s_listen
+# the service of one listener: $s_kind (smtp, smtps, submission), $s_name,
+# $s_host, $s_port, $s_listen
 gen_smtpd_run() {
-  cat <<EOF
-#!$EXECLINEB -P
-# dcrouter SMTP listener on $s_listen, written by dcr-setup.
+  g_tlsd='' g_auth=''
+  [ -z "$users" ] || g_auth=" -a $basedir/conf/checkpassword"
+  [ $s_kind != submission ] || g_auth=" -r$g_auth"
+  if [ -n "$cert$certdir" ]; then
+    g_tlsd="$bindir/dcr-tlsd"
+    [ $s_kind = smtps ] || g_tlsd="$g_tlsd -s"
+    [ -z "$cert" ] || g_tlsd="$g_tlsd -c $cert"
+    [ -z "$key" ] || g_tlsd="$g_tlsd -k $key"
+    [ -z "$certdir" ] || g_tlsd="$g_tlsd -d $certdir"
+  fi
+  printf '#!%s -P\n' "$EXECLINEB"
+  case $s_kind in
+    smtp) printf '# dcrouter SMTP listener on %s, written by dcr-setup.\n' "$s_listen" ;;
+    smtps) printf '# dcrouter SMTPS listener (implicit TLS) on %s, written by dcr-setup.\n' "$s_listen" ;;
+    submission) printf '# dcrouter submission listener (AUTH before MAIL) on %s, written by dcr-setup.\n' "$s_listen" ;;
+  esac
+  if [ -z "$g_tlsd" ]; then
+    cat <<'EOF'
 # dcr-tcpd accepts connections (limits, conf/tcprules) and signals
 # readiness on fd 3, dcr-smtpd speaks SMTP, dcr-enqueue commits each
 # message to the queue. stderr goes to the logger (log/run).
-fdmove -c 2 1
-$bindir/dcr-tcpd -d 3 -c $max_conns -C $max_per_ip -r $basedir/conf/tcprules $s_host $s_port
-$bindir/dcr-smtpd -c $basedir/conf -S $basedir/queue/tmp
-$bindir/dcr-enqueue $basedir/queue
+EOF
+  else
+    cat <<'EOF'
+# dcr-tcpd accepts connections (limits, conf/tcprules) and signals
+# readiness on fd 3; dcr-tlsd does TLS (-s: STARTTLS when the client
+# asks; without -s: a handshake first), reading its certificate at each
+# connection; dcr-smtpd speaks SMTP (-a: AUTH by conf/checkpassword; -r:
+# AUTH before MAIL); dcr-enqueue commits each message to the queue.
+# stderr goes to the logger (log/run). doc/tls.md.
+EOF
+  fi
+  printf '%s\n' 'fdmove -c 2 1' \
+    "$bindir/dcr-tcpd -d 3 -c $max_conns -C $max_per_ip -r $basedir/conf/tcprules $s_host $s_port"
+  [ -z "$g_tlsd" ] || printf '%s\n' "$g_tlsd"
+  printf '%s\n' "$bindir/dcr-smtpd -c $basedir/conf -S $basedir/queue/tmp$g_auth" \
+    "$bindir/dcr-enqueue $basedir/queue"
+}
+
+# AUTH's checkpassword program (dcr-smtpd -a), when --users is given
+gen_checkpassword() {
+  cat <<EOF
+#!$EXECLINEB -S0
+# dcrouter's AUTH checker, written by dcr-setup: dcr-smtpd -a runs it as
+# "checkpassword true" with the credentials on fd 3 (doc/dcr-checkpass.md).
+# dcr-setup --force writes it again: see doc/tls.md to add -o VERIFIER.
+$bindir/dcr-checkpass -u $users \$@
 EOF
 }
 
@@ -378,6 +463,11 @@ put 0644 "$dir/conf/max-size" gen_max_size
 put 0644 "$dir/conf/max-rcpt" gen_max_rcpt
 put 0644 "$dir/conf/routes" gen_routes
 put 0644 "$dir/conf/tcprules" gen_tcprules
+if [ -n "$users" ]; then
+  put 0755 "$dir/conf/checkpassword" gen_checkpassword
+else
+  rm -f "$dir/conf/checkpassword" || die111 "unable to remove $dir/conf/checkpassword"
+fi
 
 # queue/: made when missing, its contents never touched
 mkd 0750 "$dir/queue"
@@ -402,10 +492,10 @@ fi
 mkd 0755 "$dir/service"
 mkd 0750 "$dir/log"
 wanted=
-while read -r s_name s_port s_host; do
-  [ -n "$s_name" ] || continue
+while read -r s_kind s_name s_port s_host; do
+  [ -n "$s_kind" ] || continue
   case $s_host in *:*) s_listen="[$s_host]:$s_port" ;; *) s_listen=$s_host:$s_port ;; esac
-  s_name=smtpd-$s_name-$s_port
+  case $s_kind in smtp) s_name=smtpd-$s_name-$s_port ;; *) s_name=$s_kind-$s_name-$s_port ;; esac
   wanted="$wanted $s_name "
   mkd 0755 "$dir/service/$s_name"
   mkd 0755 "$dir/service/$s_name/log"
@@ -414,7 +504,7 @@ while read -r s_name s_port s_host; do
   put 0644 "$dir/service/$s_name/notification-fd" gen_notification_fd
   put 0755 "$dir/service/$s_name/log/run" gen_log_run
 done <<EOF
-$smtp_list
+$listen_list
 EOF
 
 s_name=qrun
@@ -426,7 +516,7 @@ put 0644 "$dir/service/qrun/notification-fd" gen_notification_fd
 put 0755 "$dir/service/qrun/log/run" gen_log_run
 
 # listeners dropped since the last run: remove their services, keep logs
-for s in "$dir"/service/smtpd-*; do
+for s in "$dir"/service/smtpd-* "$dir"/service/smtps-* "$dir"/service/submission-*; do
   [ -d "$s" ] || continue
   case $wanted in *" ${s##*/} "*) ;; *) rm -rf "$s" || die111 "unable to remove $s" ;; esac
 done

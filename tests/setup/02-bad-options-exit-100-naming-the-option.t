@@ -37,7 +37,7 @@ fails 100 'unknown option -x' "$D" -x $L
 fails 100 'option --hostname needs an argument' "$D" $L --hostname
 fails 100 'option --force takes no argument' "$D" $L --force=yes
 fails 100 'one dir only' "$D" "$tmp/other" $L
-fails 100 'no listener: give --smtp ADDR:PORT' "$D" --hostname mx.test
+fails 100 'no listener: give --smtp ADDR:PORT (e.g. --smtp 0.0.0.0:25), --smtps or --submission' "$D" --hostname mx.test
 fails 100 '--hostname: a newline in the argument' "$D" $L --hostname "a${nl}b"
 # listeners
 fails 100 '--smtp: want ADDR:PORT' "$D" --smtp 127.0.0.1
@@ -86,12 +86,10 @@ fails 100 '--relay-net: bad prefix length in 10.0.0.0/x' "$D" $L --relay-net 10.
 fails 100 '--relay-net: bits set after the prefix length' "$D" $L --relay-net 192.0.2.1/24
 fails 100 '--relay-net: bits set after the prefix length' "$D" $L --relay-net 2001:db8::1/32
 fails 100 '--relay-net: bad prefix length in 10.0.0.0/' "$D" $L --relay-net 10.0.0.0/
-# TLS and AUTH: accepted options, refused until the TLS/AUTH issue
-fails 100 '--smtps: not supported yet (issue TLS/AUTH)' "$D" $L --smtps 0.0.0.0:465
-fails 100 '--submission: not supported yet (issue TLS/AUTH)' "$D" $L --submission '[::]:587'
-fails 100 '--cert --key: not supported yet (issue TLS/AUTH)' "$D" $L --cert /etc/c.pem --key /etc/k.pem
-fails 100 '--users: not supported yet (issue TLS/AUTH)' "$D" $L --users /etc/dcrouter/users
+# the TLS and AUTH listeners take the same ADDR:PORT (their combinations:
+# 07-tls-auth-bad-combinations-exit-100.t)
 fails 100 '--smtps: bad port in 0.0.0.0:x' "$D" $L --smtps 0.0.0.0:x
+fails 100 '--submission: an IPv6 address goes in brackets' "$D" $L --submission ::1:587
 # the instance directory
 mkdir "$tmp/full" && : >"$tmp/full/something"
 fails 100 "$tmp/full exists and is not empty (--force rewrites" "$tmp/full" $L
