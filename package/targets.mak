@@ -46,8 +46,8 @@ dcr-enqueue_LIBS := $(LDLIBS_SKA)
 dcr-qrun_SRCS := src/qrun/dcr-qrun.c src/qrun/sched.c src/qrun/scan.c src/qrun/jobs.c src/qrun/flight.c src/qrun/settle.c src/qrun/dest.c src/qrun/agent.c src/qrun/dsn.c src/qrun/control.c
 dcr-qrun_LIBS := $(LDLIBS_SKA)
 
-dcr-remote_SRCS := src/remote/dcr-remote.c src/remote/rio.c src/remote/reply.c src/remote/wire.c src/remote/target.c src/remote/session.c src/remote/deliver.c src/remote/transaction.c src/remote/verdict.c
-dcr-remote_LIBS := $(LDLIBS_SKA)
+dcr-remote_SRCS := src/remote/dcr-remote.c src/remote/rio.c src/remote/reply.c src/remote/wire.c src/remote/target.c src/remote/session.c src/remote/deliver.c src/remote/transaction.c src/remote/verdict.c src/remote/secure.c src/remote/tls.c
+dcr-remote_LIBS := $(LDLIBS_TLS) $(LDLIBS_SKA)
 
 dcr-maildir_SRCS := src/maildir/dcr-maildir.c src/maildir/maildir.c
 dcr-maildir_LIBS := $(LDLIBS_SKA)

@@ -17,7 +17,7 @@
 #include <dcr/log.h>
 #include <dcr/routes.h>
 
-enum { O_KEY, O_PATTERN, O_SENDER, O_AUTH, O_TARGET0, O_NTARGETS } ;
+enum { O_KEY, O_PATTERN, O_SENDER, O_AUTH, O_CA, O_TARGET0, O_NTARGETS } ;
 #define NONE ((size_t)-1)
 
 static int isspc (char c) { return c == ' ' || c == '\t' || c == '\r' ; }
@@ -114,12 +114,14 @@ static char const *option_parse (dcr_routes *r, dcr_route *rt, char const *s, si
     if (!(vn == 2 && !memcmp(v, "<>", 2)) && !memchr(v, '@', vn)) return "sender= is <>, user@domain, *@domain or *@*.domain" ;
     if ((rt->off_[O_SENDER] = addstr(&r->text, v, vn, 1)) == NONE) return "out of memory" ;
   }
-  else if (word(s, eq, "auth"))
+  else if (word(s, eq, "auth") || word(s, eq, "ca"))
   {
-    if (v[0] != '/') return "auth= is an absolute file name" ;
-    if ((rt->off_[O_AUTH] = addstr(&r->text, v, vn, 0)) == NONE) return "out of memory" ;
+    unsigned int o = s[0] == 'a' ? O_AUTH : O_CA ;
+    if (v[0] != '/') return "auth= and ca= are absolute file names" ;
+    if (rt->off_[o] != NONE) return "auth= or ca= given twice" ;
+    if ((rt->off_[o] = addstr(&r->text, v, vn, 0)) == NONE) return "out of memory" ;
   }
-  else return "unknown option (balance, tls, auth, sender, rate, concurrency)" ;
+  else return "unknown option (balance, tls, auth, ca, sender, rate, concurrency)" ;
   return 0 ;
 }
 
@@ -132,7 +134,7 @@ static char const *line_parse (dcr_routes *r, char const *s, size_t len, unsigne
   while (i < len && isspc(s[i])) i++ ;
   if (i == len || s[i] == '#') return 0 ;
   rt.line = lineno ; rt.tls = DCR_TLS_MAY ;
-  rt.off_[O_SENDER] = rt.off_[O_AUTH] = NONE ;
+  rt.off_[O_SENDER] = rt.off_[O_AUTH] = rt.off_[O_CA] = NONE ;
   for (j = i ; j < len && !isspc(s[j]) ; j++) ;
   if (j - i == 1 && s[i] == '*') rt.off_[O_KEY] = addstr(&r->text, "*", 1, 0) ;
   else
@@ -212,6 +214,7 @@ static char const *finish (dcr_routes *r)
     rt[i].pattern = r->text.s + rt[i].off_[O_PATTERN] ;
     rt[i].sender = rt[i].off_[O_SENDER] == NONE ? 0 : r->text.s + rt[i].off_[O_SENDER] ;
     rt[i].auth = rt[i].off_[O_AUTH] == NONE ? 0 : r->text.s + rt[i].off_[O_AUTH] ;
+    rt[i].ca = rt[i].off_[O_CA] == NONE ? 0 : r->text.s + rt[i].off_[O_CA] ;
     rt[i].targets = t + rt[i].off_[O_TARGET0] ;
     rt[i].ntargets = rt[i].off_[O_NTARGETS] ;
   }

@@ -56,25 +56,44 @@ static void set_deadline (agent *a, unsigned int secs)
   tain_add_g(&a->deadline, &t) ;
 }
 
+/* The destination's key is "TARGET[ tls=P][ auth=F][ ca=F]" (dest.c):
+   the words after the target become dcr-remote's options. */
 static char const *agent_argv (uint32_t d, char const **argv, char *idle)
 {
+  static stralloc words = STRALLOC_ZERO ;
   char const *key = dest_key(d) ;
   unsigned int n = 0 ;
   int maildir = !strncmp(key, "maildir:", 8) ;
+  char *w, *target ;
   argv[n++] = maildir ? conf.maildir : conf.remote ;
   if (!maildir) { argv[n++] = "-h" ; argv[n++] = conf.hostname ; }
   argv[n++] = "-i" ;
   idle[uint_fmt(idle, conf.agent_idle + 5)] = 0 ;
   argv[n++] = idle ;
+  if (maildir) { argv[n++] = "--" ; argv[n++] = key + 8 ; argv[n] = 0 ; return argv[0] ; }
+  words.len = 0 ;
+  if (!stralloc_cats(&words, key) || !stralloc_0(&words)) strerr_diefu1sys(111, "allocate") ;
+  target = words.s ;
+  w = strchr(words.s, ' ') ;
+  while (w)
+  {
+    char *next ;
+    *w++ = 0 ;
+    next = strchr(w, ' ') ;
+    if (!strncmp(w, "tls=", 4)) { argv[n++] = "--tls" ; argv[n++] = w + 4 ; }
+    else if (!strncmp(w, "auth=", 5)) { argv[n++] = "--auth" ; argv[n++] = w + 5 ; }
+    else if (!strncmp(w, "ca=", 3)) { argv[n++] = "--ca" ; argv[n++] = w + 3 ; }
+    w = next ;
+  }
   argv[n++] = "--" ;
-  argv[n++] = maildir ? key + 8 : key ;
+  argv[n++] = target ;
   argv[n] = 0 ;
   return argv[0] ;
 }
 
 static int spawn (uint32_t d)
 {
-  char const *argv[8] ;
+  char const *argv[16] ;
   char idle[UINT_FMT] ;
   int fds[2] = { 0, 1 } ;   /* in: the child's stdin, stdout; out: our read end, our write end */
   agent *a ;

@@ -42,22 +42,30 @@ static uint32_t hashkey (char const *s)
 
 /* "mx" or "mx:PORT" with a domain: "mx:DOMAIN" or "mx:DOMAIN:PORT".
    Built in one reused buffer: a copy is made only for a new destination. */
-static char const *makekey (char const *spec, char const *domain)
+static char const *makekey (char const *spec, char const *domain, char const *policy)
 {
   static stralloc k = STRALLOC_ZERO ;
-  size_t n = strlen(spec), dn = domain ? strlen(domain) : 0 ;
-  if (!stralloc_ready(&k, n + dn + 2)) strerr_diefu1sys(111, "allocate") ;
-  if (!domain || strncmp(spec, "mx", 2) || (spec[2] && spec[2] != ':')) { memcpy(k.s, spec, n + 1) ; return k.s ; }
-  memcpy(k.s, "mx:", 3) ;
-  memcpy(k.s + 3, domain, dn) ;
-  memcpy(k.s + 3 + dn, spec + 2, n - 2 + 1) ;
-  for (char *p = k.s + 3 ; p < k.s + 3 + dn ; p++) if (*p >= 'A' && *p <= 'Z') *p += 32 ;
+  size_t n = strlen(spec), dn = domain ? strlen(domain) : 0, pn = policy ? strlen(policy) : 0 ;
+  char *end ;
+  if (!stralloc_ready(&k, n + dn + pn + 3)) strerr_diefu1sys(111, "allocate") ;
+  if (!domain || strncmp(spec, "mx", 2) || (spec[2] && spec[2] != ':')) { memcpy(k.s, spec, n + 1) ; end = k.s + n ; }
+  else
+  {
+    memcpy(k.s, "mx:", 3) ;
+    memcpy(k.s + 3, domain, dn) ;
+    memcpy(k.s + 3 + dn, spec + 2, n - 2 + 1) ;
+    for (char *p = k.s + 3 ; p < k.s + 3 + dn ; p++) if (*p >= 'A' && *p <= 'Z') *p += 32 ;
+    end = k.s + 3 + dn + n - 2 ;
+  }
+  /* the route's TLS policy is part of the destination: one target under
+     two policies is two pools of agents */
+  if (pn) { *end++ = ' ' ; memcpy(end, policy, pn + 1) ; }
   return k.s ;
 }
 
-uint32_t dest_for (char const *spec, char const *domain, unsigned int limit, unsigned int rate)
+uint32_t dest_for (char const *spec, char const *domain, char const *policy, unsigned int limit, unsigned int rate)
 {
-  char const *k = makekey(spec, domain) ;
+  char const *k = makekey(spec, domain, policy) ;
   uint32_t h = hashkey(k), d ;
   if (!initialized) { memset(buckets, 0xff, sizeof buckets) ; initialized = 1 ; }
   for (d = buckets[h] ; d != NONE32 ; d = dests[d].chain)

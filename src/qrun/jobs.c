@@ -99,6 +99,20 @@ void jobs_reset_balance (void)
   if (nrr && !rrcount) strerr_diefu1sys(111, "allocate") ;
 }
 
+/* "tls=verify auth=/f ca=/g" for the agent, or 0 for the default (tls=may) */
+static char const *policy (dcr_route const *rt)
+{
+  static char const *const names[4] = { "none", "may", "encrypt", "verify" } ;
+  static stralloc sa = STRALLOC_ZERO ;
+  if (rt->tls == DCR_TLS_MAY && !rt->auth && !rt->ca) return 0 ;
+  sa.len = 0 ;
+  if (!stralloc_cats(&sa, "tls=") || !stralloc_cats(&sa, names[rt->tls & 3])
+   || (rt->auth && (!stralloc_cats(&sa, " auth=") || !stralloc_cats(&sa, rt->auth)))
+   || (rt->ca && (!stralloc_cats(&sa, " ca=") || !stralloc_cats(&sa, rt->ca)))
+   || !stralloc_0(&sa)) strerr_diefu1sys(111, "allocate") ;
+  return sa.s ;
+}
+
 /* The rule's targets not known to be down, ordered by its balance; 0
    when every one is down. */
 static unsigned int candidates (dcr_route const *rt, char const *domain, uint32_t *dests)
@@ -116,7 +130,8 @@ static unsigned int candidates (dcr_route const *rt, char const *domain, uint32_
   for (unsigned int i = 0 ; i < n ; i++)
   {
     dcr_target const *t = rt->targets + order[(start + i) % n] ;
-    uint32_t d = dest_for(t->spec, t->kind == DCR_TARGET_MX ? domain : 0, rt->concurrency ? rt->concurrency : conf.per_dest, rt->rate) ;
+    uint32_t d = dest_for(t->spec, t->kind == DCR_TARGET_MX ? domain : 0, t->kind == DCR_TARGET_MAILDIR ? 0 : policy(rt),
+      rt->concurrency ? rt->concurrency : conf.per_dest, rt->rate) ;
     if (!dest_isdown(d)) dests[k++] = d ;
   }
   return k ;
@@ -140,7 +155,6 @@ int jobs_route (uint32_t flight, dcr_envelope const *e, uint32_t i, group *group
   job *jb ;
   size_t mark ;
   if (!rt) { *why = "451 4.4.4 no route for this domain in the routes file" ; return 0 ; }
-  if (rt->tls >= DCR_TLS_ENCRYPT) { *why = "451 4.7.10 the route asks for TLS, and outbound TLS is not built yet" ; return 0 ; }
   if (paused_domain(domain)) { *why = JOBS_PAUSED ; return 0 ; }
   for (g = 0 ; g < *ngroups ; g++)
   {
@@ -198,7 +212,7 @@ uint32_t jobs_failover (uint32_t j, uint32_t const *which, uint32_t n, dcr_envel
   size_t first = strlen(old->alts.s) + 1 ;
   char const *spec = old->alts.s ;
   char id[DCR_QID_LEN + 1], mess[DCR_QUEUE_PATHMAX] ;
-  d = dest_for(spec, 0, old->limit, old->rate) ;   /* alts hold destination keys */
+  d = dest_for(spec, 0, 0, old->limit, old->rate) ;   /* alts hold whole destination keys */
   nj = job_new() ;
   jb = job_get(nj) ; old = job_get(j) ;
   jb->flight = old->flight ; jb->dest = d ; jb->rate = old->rate ; jb->limit = old->limit ;

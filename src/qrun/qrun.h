@@ -134,7 +134,9 @@ extern uint32_t job_new (void) ;
 extern job *job_get (uint32_t j) ;
 extern void job_free (uint32_t j) ;
 
-extern uint32_t dest_for (char const *spec, char const *domain, unsigned int limit, unsigned int rate) ;
+/* the destination of a target (spec), for a domain when it is "mx",
+   with the route's TLS options ("tls=verify ca=/x", or 0 for the default) */
+extern uint32_t dest_for (char const *spec, char const *domain, char const *policy, unsigned int limit, unsigned int rate) ;
 extern char const *dest_key (uint32_t d) ;
 extern void dest_push (uint32_t d, uint32_t j) ;
 extern uint32_t dest_pop (uint32_t d) ;

@@ -19,10 +19,10 @@
 #include <dcr/opts.h>
 #include "remote.h"
 
-#define USAGE "dcr-remote [ -h helo ] [ -i idle ] [ -T timeoutcap ] [ -m dcr-mx ] [ -n maxrcpt ] [ -d downsecs ] target"
+#define USAGE "dcr-remote [ -h helo ] [ -i idle ] [ -T timeoutcap ] [ -m dcr-mx ] [ -n maxrcpt ] [ -d downsecs ] [ -s none|may|encrypt|verify ] [ -a authfile ] [ -C cafile ] target"
 #define dieusage() strerr_dieusage(100, USAGE)
 
-conf cf = { .idle = 60, .maxrcpt = 100, .downsecs = 30, .mxprog = "dcr-mx" } ;
+conf cf = { .idle = 60, .maxrcpt = 100, .downsecs = 30, .mxprog = "dcr-mx", .tls = DCR_TLS_MAY, .ca = "/etc/ssl/certs/ca-certificates.crt" } ;
 target tgt ;
 
 /* RFC 5321 4.5.3.2, and our own for what it does not name */
@@ -45,6 +45,7 @@ static dcr_longopt const longopts[] =
 {
   { "helo", 'h', 1 }, { "idle", 'i', 1 }, { "timeout-cap", 'T', 1 },
   { "mx", 'm', 1 }, { "max-rcpt", 'n', 1 }, { "down", 'd', 1 },
+  { "tls", 's', 1 }, { "auth", 'a', 1 }, { "ca", 'C', 1 },
   { 0, 0, 0 }
 } ;
 
@@ -55,17 +56,25 @@ static unsigned int num (char const *s, unsigned int min, unsigned int max)
   return u ;
 }
 
+static unsigned int policy (char const *s)
+{
+  if (!strcmp(s, "none")) return DCR_TLS_NONE ;
+  if (!strcmp(s, "may")) return DCR_TLS_MAY ;
+  if (!strcmp(s, "encrypt")) return DCR_TLS_ENCRYPT ;
+  if (!strcmp(s, "verify")) return DCR_TLS_VERIFY ;
+  dieusage() ;
+}
 
 int main (int argc, char const *const *argv)
 {
   char const *why ;
   PROG = "dcr-remote" ;
-  argv = dcr_longopts(&argc, argv, longopts, "h:i:T:m:n:d:", USAGE) ;
+  argv = dcr_longopts(&argc, argv, longopts, "h:i:T:m:n:d:s:a:C:", USAGE) ;
   {
     subgetopt l = SUBGETOPT_ZERO ;
     for (;;)
     {
-      int opt = subgetopt_r(argc, argv, "h:i:T:m:n:d:", &l) ;
+      int opt = subgetopt_r(argc, argv, "h:i:T:m:n:d:s:a:C:", &l) ;
       if (opt == -1) break ;
       switch (opt)
       {
@@ -75,6 +84,9 @@ int main (int argc, char const *const *argv)
         case 'm' : cf.mxprog = l.arg ; break ;
         case 'n' : cf.maxrcpt = num(l.arg, 1, 100000) ; break ;
         case 'd' : cf.downsecs = num(l.arg, 0, 86400) ; break ;
+        case 's' : cf.tls = policy(l.arg) ; break ;
+        case 'a' : cf.auth = l.arg ; break ;
+        case 'C' : cf.ca = l.arg ; break ;
         default : dieusage() ;
       }
     }

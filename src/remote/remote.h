@@ -11,6 +11,7 @@
 #include <skalibs/genalloc.h>
 
 #include <dcr/job.h>
+#include <dcr/routes.h>
 #include "rio.h"
 #include "reply.h"
 
@@ -25,6 +26,9 @@ struct conf_s
   unsigned int cap ;       /* every timeout at most this; 0: none */
   unsigned int maxrcpt ;   /* recipients per transaction */
   unsigned int downsecs ;  /* a target found down stays down this long */
+  unsigned int tls ;       /* DCR_TLS_NONE, _MAY (default), _ENCRYPT, _VERIFY */
+  char const *auth ;       /* file of "user:password", or 0 */
+  char const *ca ;         /* CA bundle for tls=verify */
 } ;
 extern conf cf ;
 
@@ -74,8 +78,11 @@ extern int target_mxline (char *s, peer *p) ;
 #define EXT_CHUNKING 0x20
 #define EXT_BINARYMIME 0x40
 #define EXT_STARTTLS 0x80
+#define EXT_AUTHPLAIN 0x100
+#define EXT_AUTHLOGIN 0x200
 
 #define VERDICTMAX 1100    /* a reply in a verdict: the envelope keeps 1024 */
+#define SMTP_AUTHMAX 1024  /* user and password of an auth= file */
 
 typedef struct sess_s sess ;
 struct sess_s
@@ -89,6 +96,10 @@ struct sess_s
   char peer[PEER_HOSTMAX + IP46_FMT + 16] ;   /* "host[ip]:port" */
   char host[PEER_HOSTMAX] ;
   char ip[IP46_FMT] ;
+  int tls ;                /* the session is encrypted */
+  int tlsfailed ;          /* the last try failed in the TLS handshake */
+  int authed ;
+  char cipher[64] ;        /* "TLSv1.2/ECDHE-RSA-AES128-GCM-SHA256" */
   reply r ;
 } ;
 extern sess S ;
@@ -104,6 +115,21 @@ extern void sess_drop (char const *why) ;
 extern int sess_reply (unsigned int tmo) ;
 /* a verdict text about the session's failure: "451 4.4.2 HOST[IP]:PORT ..." */
 extern void sess_failtext (char *v, size_t vmax, int r, char const *what) ;
+/* "451 4.4.2 PEER what: <the server's reply>" */
+extern void sess_refusedtext (char *v, size_t vmax, char const *what) ;
+extern int sess_readreply (unsigned int tmo, int ehlo) ;
+extern int sess_command (char const *a, char const *b, unsigned int tmo) ;
+extern int sess_ehlo (char *v, size_t vmax) ;
+/* append s to v (n octets so far, vmax in all); the new length */
+extern size_t sess_cat (char *v, size_t n, size_t vmax, char const *s) ;
+
+ /* TLS and AUTH towards the server (secure.c, tls.c) */
+
+/* after EHLO: STARTTLS and AUTH as the route's policy says (plain: this
+   try is the plaintext retry of tls=may). 1 ready, or 0 and v */
+extern int sess_secure (peer const *p, int plain, char *v, size_t vmax) ;
+extern int tls_start (rio *io, unsigned int policy, char const *servername, char const *cafile, tain const *deadline, char const **why) ;
+extern void tls_describe (char const **version, char const **cipher) ;
 
  /* Verdicts of the job in hand (verdict.c) */
 

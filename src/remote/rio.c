@@ -17,7 +17,7 @@ static ssize_t plain_recv (rio *io, char *s, size_t n)
 
 static ssize_t plain_send (rio *io, char const *s, size_t n)
 {
-  return write(io->wfd, s, n) ;
+  return n ? write(io->wfd, s, n) : 0 ;
 }
 
 static void plain_close (rio *io)
@@ -71,7 +71,15 @@ int rio_flush (rio *io, tain const *deadline)
   }
   memmove(io->out, io->out + done, io->outlen - done) ;
   io->outlen -= done ;
-  return !io->outlen ;
+  if (io->outlen) return 0 ;
+  /* a layer may still hold some (TLS records): send(0 octets) pushes it */
+  for (;;)
+  {
+    ssize_t w = (*io->send)(io, io->out, 0) ;
+    if (!w) return 1 ;
+    if (errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR) return 0 ;
+    if (!await(io, IOPAUSE_WRITE, deadline)) return 0 ;
+  }
 }
 
 int rio_put (rio *io, char const *s, size_t n, tain const *deadline)

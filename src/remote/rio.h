@@ -4,11 +4,12 @@
 
 /* All network I/O of dcr-remote goes through one rio: two descriptors
    and three functions. Plain TCP is rio_plain(); a TLS layer (a later
-   issue) will set its own recv/send/close and keep its state in
+   issue, src/remote/tls.c) sets its own recv/send/close and keep its state in
    `layer`, and nothing above this file changes. recv and send behave
    like read(2)/write(2) on non-blocking descriptors: -1 with EAGAIN
    means "wait"; a layer that must write to read (or read to write)
-   sets `want` to the IOPAUSE_ event it waits for. */
+   sets `want` to the IOPAUSE_ event it waits for. send with 0 octets
+   pushes out what the layer still holds: 0 when nothing is left. */
 
 #include <stddef.h>
 #include <sys/types.h>

@@ -26,6 +26,17 @@ static void keyword (char const *k)
   else if (n == 8 && !strncasecmp(k, "CHUNKING", 8)) S.ext |= EXT_CHUNKING ;
   else if (n == 10 && !strncasecmp(k, "BINARYMIME", 10)) S.ext |= EXT_BINARYMIME ;
   else if (n == 8 && !strncasecmp(k, "STARTTLS", 8)) S.ext |= EXT_STARTTLS ;
+  else if ((n == 4 && !strncasecmp(k, "AUTH", 4)) || (n > 5 && !strncasecmp(k, "AUTH=", 5)))
+  {
+    /* "AUTH PLAIN LOGIN", or the old "AUTH=LOGIN" */
+    for (char const *m = k + 5 ; m[-1] ; m += strcspn(m, " ") + (m[strcspn(m, " ")] ? 1 : 0))
+    {
+      size_t mn = strcspn(m, " ") ;
+      if (mn == 5 && !strncasecmp(m, "PLAIN", 5)) S.ext |= EXT_AUTHPLAIN ;
+      else if (mn == 5 && !strncasecmp(m, "LOGIN", 5)) S.ext |= EXT_AUTHLOGIN ;
+      if (!m[mn]) break ;
+    }
+  }
   else if (n == 4 && !strncasecmp(k, "SIZE", 4))
   {
     uint64_t u = 0 ;
@@ -34,7 +45,7 @@ static void keyword (char const *k)
   }
 }
 
-static int readreply (unsigned int tmo, int ehlo)
+int sess_readreply (unsigned int tmo, int ehlo)
 {
   tain d ;
   deadline(&d, tmo) ;
@@ -60,10 +71,10 @@ static int readreply (unsigned int tmo, int ehlo)
 
 int sess_reply (unsigned int tmo)
 {
-  return readreply(tmo, 0) ;
+  return sess_readreply(tmo, 0) ;
 }
 
-static size_t cat (char *v, size_t n, size_t vmax, char const *s)
+size_t sess_cat (char *v, size_t n, size_t vmax, char const *s)
 {
   size_t k = strlen(s) ;
   if (k > vmax - 1 - n) k = vmax - 1 - n ;
@@ -74,29 +85,29 @@ static size_t cat (char *v, size_t n, size_t vmax, char const *s)
 
 void sess_failtext (char *v, size_t vmax, int r, char const *what)
 {
-  size_t n = cat(v, 0, vmax, "451 4.4.2 ") ;
-  n = cat(v, n, vmax, S.peer) ;
-  n = cat(v, n, vmax, ": ") ;
-  if (!r) n = cat(v, n, vmax, "connection closed") ;
-  else if (errno == ETIMEDOUT) n = cat(v, n, vmax, "timeout") ;
-  else if (errno == EPROTO) n = cat(v, n, vmax, "malformed reply") ;
-  else if (errno == EMSGSIZE) n = cat(v, n, vmax, "reply too long") ;
-  else n = cat(v, n, vmax, strerror(errno)) ;
-  n = cat(v, n, vmax, " while ") ;
-  cat(v, n, vmax, what) ;
+  size_t n = sess_cat(v, 0, vmax, "451 4.4.2 ") ;
+  n = sess_cat(v, n, vmax, S.peer) ;
+  n = sess_cat(v, n, vmax, ": ") ;
+  if (!r) n = sess_cat(v, n, vmax, "connection closed") ;
+  else if (errno == ETIMEDOUT) n = sess_cat(v, n, vmax, "timeout") ;
+  else if (errno == EPROTO) n = sess_cat(v, n, vmax, "malformed reply") ;
+  else if (errno == EMSGSIZE) n = sess_cat(v, n, vmax, "reply too long") ;
+  else n = sess_cat(v, n, vmax, strerror(errno)) ;
+  n = sess_cat(v, n, vmax, " while ") ;
+  sess_cat(v, n, vmax, what) ;
 }
 
 /* "451 4.4.2 PEER what: <the server's reply>" */
-static void refusedtext (char *v, size_t vmax, char const *what)
+void sess_refusedtext (char *v, size_t vmax, char const *what)
 {
   char rbuf[VERDICTMAX] ;
-  size_t n = cat(v, 0, vmax, "451 4.4.2 ") ;
+  size_t n = sess_cat(v, 0, vmax, "451 4.4.2 ") ;
   reply_fmt(&S.r, rbuf, sizeof(rbuf)) ;
-  n = cat(v, n, vmax, S.peer) ;
-  n = cat(v, n, vmax, " ") ;
-  n = cat(v, n, vmax, what) ;
-  n = cat(v, n, vmax, ": ") ;
-  cat(v, n, vmax, rbuf) ;
+  n = sess_cat(v, n, vmax, S.peer) ;
+  n = sess_cat(v, n, vmax, " ") ;
+  n = sess_cat(v, n, vmax, what) ;
+  n = sess_cat(v, n, vmax, ": ") ;
+  sess_cat(v, n, vmax, rbuf) ;
 }
 
 void sess_drop (char const *why)
@@ -107,33 +118,40 @@ void sess_drop (char const *why)
   S.up = 0 ;
 }
 
-static int command (char const *a, char const *b, unsigned int tmo)
+int sess_command (char const *a, char const *b, unsigned int tmo)
 {
   tain d ;
   deadline(&d, tmo) ;
   return rio_puts(&S.io, a, &d) && rio_puts(&S.io, b, &d) && rio_puts(&S.io, "\r\n", &d) && rio_flush(&S.io, &d) ;
 }
 
-/* greeting, EHLO or HELO; 1 when ready for MAIL, else 0 and v */
-static int hello (char *v, size_t vmax)
+/* EHLO, or HELO; 1 when ready for MAIL, else 0 and v */
+int sess_ehlo (char *v, size_t vmax)
 {
-  int r = sess_reply(TMO_GREETING) ;
-  if (r <= 0) { sess_failtext(v, vmax, r, "waiting for the greeting") ; return 0 ; }
-  if (S.r.code != 220) { refusedtext(v, vmax, "greeted us with") ; return 0 ; }
+  int r ;
   S.ext = 0 ; S.sizemax = 0 ;
-  if (!command("EHLO ", cf.helo, TMO_EHLO)) { sess_failtext(v, vmax, -1, "sending EHLO") ; return 0 ; }
-  r = readreply(TMO_EHLO, 1) ;
+  if (!sess_command("EHLO ", cf.helo, TMO_EHLO)) { sess_failtext(v, vmax, -1, "sending EHLO") ; return 0 ; }
+  r = sess_readreply(TMO_EHLO, 1) ;
   if (r <= 0) { sess_failtext(v, vmax, r, "waiting for the EHLO reply") ; return 0 ; }
   if (S.r.code / 100 == 2) return 1 ;
   S.ext = 0 ; S.sizemax = 0 ;
   /* 421 means go away: HELO would only get the same */
-  if (S.r.code == 421) { refusedtext(v, vmax, "refused EHLO") ; return 0 ; }
-  if (!command("HELO ", cf.helo, TMO_EHLO)) { sess_failtext(v, vmax, -1, "sending HELO") ; return 0 ; }
+  if (S.r.code == 421) { sess_refusedtext(v, vmax, "refused EHLO") ; return 0 ; }
+  if (!sess_command("HELO ", cf.helo, TMO_EHLO)) { sess_failtext(v, vmax, -1, "sending HELO") ; return 0 ; }
   r = sess_reply(TMO_EHLO) ;
   if (r <= 0) { sess_failtext(v, vmax, r, "waiting for the HELO reply") ; return 0 ; }
   if (S.r.code / 100 == 2) return 1 ;
-  refusedtext(v, vmax, "refused EHLO and HELO") ;
+  sess_refusedtext(v, vmax, "refused EHLO and HELO") ;
   return 0 ;
+}
+
+/* the greeting, then EHLO */
+static int hello (char *v, size_t vmax)
+{
+  int r = sess_reply(TMO_GREETING) ;
+  if (r <= 0) { sess_failtext(v, vmax, r, "waiting for the greeting") ; return 0 ; }
+  if (S.r.code != 220) { sess_refusedtext(v, vmax, "greeted us with") ; return 0 ; }
+  return sess_ehlo(v, vmax) ;
 }
 
 static void setpeer (peer const *p, uint16_t port)
@@ -143,15 +161,15 @@ static void setpeer (peer const *p, uint16_t port)
   S.ip[ip46full_fmt(S.ip, &p->ip)] = 0 ;
   pf[uint16_fmt(pf, port)] = 0 ;
   memcpy(S.host, p->host, strlen(p->host) + 1) ;
-  n = cat(S.peer, 0, sizeof(S.peer), S.host) ;
-  n = cat(S.peer, n, sizeof(S.peer), "[") ;
-  n = cat(S.peer, n, sizeof(S.peer), S.ip) ;
-  n = cat(S.peer, n, sizeof(S.peer), "]:") ;
-  cat(S.peer, n, sizeof(S.peer), pf) ;
+  n = sess_cat(S.peer, 0, sizeof(S.peer), S.host) ;
+  n = sess_cat(S.peer, n, sizeof(S.peer), "[") ;
+  n = sess_cat(S.peer, n, sizeof(S.peer), S.ip) ;
+  n = sess_cat(S.peer, n, sizeof(S.peer), "]:") ;
+  sess_cat(S.peer, n, sizeof(S.peer), pf) ;
 }
 
 /* one address: 1 if a session is ready, else 0 and why in v */
-static int try (peer const *p, uint16_t port, char *v, size_t vmax)
+static int try (peer const *p, uint16_t port, int plain, char *v, size_t vmax)
 {
   tain d ;
   int fd ;
@@ -159,23 +177,24 @@ static int try (peer const *p, uint16_t port, char *v, size_t vmax)
   fd = socket_tcp46_nbcoe(ip46full_is6(&p->ip)) ;
   if (fd < 0)
   {
-    size_t n = cat(v, 0, vmax, "451 4.3.0 cannot make a socket: ") ;
-    cat(v, n, vmax, strerror(errno)) ;
+    size_t n = sess_cat(v, 0, vmax, "451 4.3.0 cannot make a socket: ") ;
+    sess_cat(v, n, vmax, strerror(errno)) ;
     return 0 ;
   }
   deadline(&d, TMO_CONNECT) ;
   if (!socket_deadlineconnstamp46_g(fd, &p->ip, port, &d))
   {
-    size_t n = cat(v, 0, vmax, "451 4.4.1 connect to ") ;
-    n = cat(v, n, vmax, S.peer) ;
-    n = cat(v, n, vmax, ": ") ;
-    cat(v, n, vmax, errno == ETIMEDOUT ? "timeout" : strerror(errno)) ;
+    size_t n = sess_cat(v, 0, vmax, "451 4.4.1 connect to ") ;
+    n = sess_cat(v, n, vmax, S.peer) ;
+    n = sess_cat(v, n, vmax, ": ") ;
+    sess_cat(v, n, vmax, errno == ETIMEDOUT ? "timeout" : strerror(errno)) ;
     fd_close(fd) ;
     dcr_log("event", "connect-fail", "peer", S.peer, "reply", v, (char *)0) ;
     return 0 ;
   }
   rio_plain(&S.io, fd) ;
-  if (!hello(v, vmax))
+  S.tls = 0 ;
+  if (!hello(v, vmax) || !sess_secure(p, plain, v, vmax))
   {
     dcr_log("event", "session-fail", "peer", S.peer, "reply", v, (char *)0) ;
     rio_close(&S.io) ;
@@ -190,7 +209,7 @@ static int try (peer const *p, uint16_t port, char *v, size_t vmax)
       "8bitmime", S.ext & EXT_8BITMIME ? "1" : "0",
       "smtputf8", S.ext & EXT_SMTPUTF8 ? "1" : "0",
       "dsn", S.ext & EXT_DSN ? "1" : "0",
-      "size", size, (char *)0) ;
+      "size", size, "tls", S.tls ? S.cipher : "no", "auth", S.authed ? "1" : "0", (char *)0) ;
   }
   return 1 ;
 }
@@ -202,7 +221,12 @@ int sess_open (target const *t, char *st, char *v, size_t vmax)
   if (S.up) return 1 ;
   if (!target_resolve(t, list, &n, st, v, vmax)) return 0 ;
   for (i = 0 ; i < n ; i++)
-    if (try(&list[i], t->port, v, vmax)) return 1 ;
+  {
+    if (try(&list[i], t->port, 0, v, vmax)) return 1 ;
+    /* tls=may: a failed handshake leaves the connection unusable; the
+       same server once more, in plaintext (RFC 7435 3) */
+    if (S.tlsfailed && cf.tls == DCR_TLS_MAY && try(&list[i], t->port, 1, v, vmax)) return 1 ;
+  }
   *st = 'T' ;
   return 0 ;
 }
@@ -235,6 +259,6 @@ void sess_check (void)
 void sess_quit (void)
 {
   if (S.io.rfd < 0) return ;
-  if (S.up && command("QUIT", "", TMO_QUIT)) sess_reply(TMO_QUIT) ;
+  if (S.up && sess_command("QUIT", "", TMO_QUIT)) sess_reply(TMO_QUIT) ;
   sess_drop("quit") ;
 }

@@ -38,10 +38,11 @@ struct dcr_route_s
   unsigned int balance ; /* dcr_balance_e */
   unsigned int tls ;     /* dcr_tls_e; default may */
   char const *auth ;     /* auth= file, or 0 */
+  char const *ca ;       /* ca= file (tls=verify), or 0: the system's */
   unsigned int rate ;    /* rate=: messages per minute per destination, 0 = no limit */
   unsigned int concurrency ;  /* concurrency=: agents per destination, 0 = the runner's default */
   unsigned int line ;
-  size_t off_[6] ;       /* the parser's: string offsets until the table is final */
+  size_t off_[7] ;       /* the parser's: string offsets until the table is final */
 } ;
 
 typedef struct dcr_routes_s dcr_routes ;
