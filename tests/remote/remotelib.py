@@ -286,39 +286,79 @@ class FakeSMTP(object):
 
 class AioSink(object):
     """aiosmtpd on a free loopback port; .envelopes: dicts with mail_from,
-    mail_options, rcpt_tos, rcpt_options, content (bytes, CRLF);
-    .connections counts sessions."""
+    mail_options, rcpt_tos, rcpt_options, content (bytes, CRLF), tls
+    (the session was encrypted), cipher, user (who authenticated, or
+    None); .connections counts sessions; .auths lists (mechanism, user,
+    success) of every AUTH attempt.
+      tls        an ssl.SSLContext: STARTTLS offered with it
+      require    aiosmtpd's require_starttls (530 before STARTTLS)
+      users      {'user': 'password'}: AUTH offered (over TLS only)
+      exclude    AUTH mechanisms not offered (e.g. ['PLAIN'])"""
 
-    def __init__(self, reply='250 2.0.0 Ok: queued as AIO1'):
+    def __init__(self, reply='250 2.0.0 Ok: queued as AIO1', tls=None, require=False,
+                 users=None, exclude=()):
         self.reply = reply
         self.envelopes = []
         self.connections = 0
+        self.tls = tls
+        self.require = require
+        self.users = users
+        self.exclude = list(exclude)
+        self.auths = []
+        self.peers = set()
 
     def start(self):
         from aiosmtpd.controller import Controller
         from aiosmtpd.smtp import SMTP
         outer = self
 
+        from aiosmtpd.smtp import AuthResult
+
         class Handler(object):
             async def handle_DATA(self, server, session, envelope):
+                ssl_obj = session.ssl
                 outer.envelopes.append({
                     'mail_from': envelope.mail_from,
                     'mail_options': list(envelope.mail_options),
                     'rcpt_tos': list(envelope.rcpt_tos),
                     'rcpt_options': list(envelope.rcpt_options),
-                    'content': envelope.original_content or envelope.content})
+                    'content': envelope.original_content or envelope.content,
+                    'tls': ssl_obj is not None,
+                    'cipher': server.transport.get_extra_info('cipher') if ssl_obj is not None else None,
+                    'user': session.auth_data.login.decode() if session.authenticated and session.auth_data is not None else None})
                 return outer.reply
+
+        def authenticator(server, session, envelope, mechanism, data):
+            user = data.login.decode('utf-8', 'replace')
+            good = outer.users.get(user) == data.password.decode('utf-8', 'replace')
+            outer.auths.append((mechanism, user, good))
+            # handled=False: aiosmtpd itself answers 235 or 535
+            return AuthResult(success=good, handled=False, auth_data=data)
 
         class CountingSMTP(SMTP):
             def connection_made(self, transport):
-                outer.connections += 1
+                # STARTTLS calls this again for the same connection
+                peer = transport.get_extra_info('peername')
+                if peer not in outer.peers:
+                    outer.peers.add(peer)
+                    outer.connections += 1
                 super().connection_made(transport)
 
         class Ctl(Controller):
             def factory(self):
+                kw = {}
+                if outer.tls:
+                    kw.update(tls_context=outer.tls, require_starttls=outer.require)
+                if outer.users is not None:
+                    kw.update(authenticator=authenticator, auth_require_tls=True,
+                              auth_exclude_mechanism=outer.exclude)
                 return CountingSMTP(self.handler, decode_data=False,
-                                    enable_SMTPUTF8=True, hostname='aio.test')
+                                    enable_SMTPUTF8=True, hostname='aio.test', **kw)
 
+        if self.tls:
+            # failed handshakes are what some tests are about: no tracebacks
+            import logging
+            logging.getLogger('mail.log').setLevel(logging.CRITICAL)
         self.port = free_port()
         self.ctl = Ctl(Handler(), hostname='127.0.0.1', port=self.port)
         self.ctl.start()
