@@ -11,7 +11,7 @@
 
 static char const table[] =
   "# pattern   targets   options\n"
-  "example.com   smtp:mail1.example.com:25,smtp:mail2.example.com:25  balance=roundrobin tls=verify\n"
+  "example.com   smtp:mail1.example.com:25,smtp:mail2.example.com:25  balance=roundrobin tls=verify ca=/etc/dcrouter/ca.pem\n"
   "*.example.com smtp:[10.0.0.11]:2525   tls=may auth=/etc/dcrouter/auth/relay1\n"
   "\n"
   "local.test    maildir:/var/mail/%u\n"
@@ -61,6 +61,9 @@ int main (void)
   ok(rt && rt->rate == 60 && rt->concurrency == 4 && rt->tls == DCR_TLS_MAY, "rate and concurrency") ;
   rt = dcr_routes_match(&r, "x.example.com", 13, "") ;
   ok(rt && rt->auth && !strcmp(rt->auth, "/etc/dcrouter/auth/relay1"), "auth=") ;
+  ok(rt && !rt->ca, "no ca=: 0, the system's bundle") ;
+  rt = dcr_routes_match(&r, "example.com", 11, "") ;
+  ok(rt && rt->tls == DCR_TLS_VERIFY && rt->ca && !strcmp(rt->ca, "/etc/dcrouter/ca.pem") && !rt->auth, "tls=verify ca=") ;
   rt = dcr_routes_match(&r, "local.test", 10, "") ;
   ok(rt && rt->targets[0].kind == DCR_TARGET_MAILDIR && !strcmp(rt->targets[0].arg, "/var/mail/%u"), "maildir target") ;
   ok(dcr_routes_local(&r, "local.test", 10), "a pattern is local") ;
@@ -74,6 +77,9 @@ int main (void)
   ok(broken("a.test maildir:rel/path\n", 1), "relative maildir") ;
   ok(broken("a.test mx ballance=roundrobin\n", 1), "unknown option (typo)") ;
   ok(broken("a.test mx tls=maybe\n", 1), "bad tls value") ;
+  ok(broken("a.test mx tls=verify ca=ca.pem\n", 1), "relative ca=") ;
+  ok(broken("a.test mx ca=/a ca=/b\n", 1), "ca= twice") ;
+  ok(broken("a.test mx auth=/a auth=/b\n", 1), "auth= twice") ;
   ok(broken("a.test mx,,mx\n", 1), "empty target") ;
   ok(broken("a.test mx\nb.test mx\na.test smtp:[::1]:25\n", 3), "duplicate pattern names the later line") ;
   ok(broken("a..test mx\n", 1), "bad domain") ;
