@@ -351,9 +351,10 @@ gen_routes() {
 #            the most specific one wins
 #   TARGETS  comma-separated: smtp:HOST:PORT  smtp:[IP]:PORT  mx  maildir:/PATH
 #   OPTIONS  balance=ordered|roundrobin|random  tls=none|may|encrypt|verify
-#            sender=PATTERN  rate=MSGS-PER-MINUTE  concurrency=N  auth=FILE
+#            sender=PATTERN  rate=MSGS-PER-MINUTE  concurrency=N
+#            ca=FILE (for tls=verify)  auth=FILE (user:password, over TLS)
 # Mail for the domain of any pattern but * is accepted from anyone; for
-# other domains only from relay clients (conf/tcprules). doc/dcr-setup.md.
+# other domains only from relay clients (conf/tcprules). doc/routes.md.
 EOF
   if [ -z "$route_list" ]; then
     printf '%s\n' "# No route was given: no domain is accepted from outside;" \
