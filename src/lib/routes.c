@@ -62,6 +62,11 @@ static char const *target_parse (char const *s, size_t n, dcr_target *t, size_t 
     if (!hostport_ok(s + 5, n - 5)) return "bad smtp target (smtp:host:port or smtp:[ip]:port)" ;
     t->kind = DCR_TARGET_SMTP ; *argoff = 5 ;
   }
+  else if (n > 6 && !memcmp(s, "smtps:", 6))   /* implicit TLS, RFC 8314 */
+  {
+    if (!hostport_ok(s + 6, n - 6)) return "bad smtps target (smtps:host:port or smtps:[ip]:port)" ;
+    t->kind = DCR_TARGET_SMTP ; *argoff = 6 ;
+  }
   else if (n == 2 && !memcmp(s, "mx", 2)) { t->kind = DCR_TARGET_MX ; *argoff = 2 ; }
   else if (n > 3 && !memcmp(s, "mx:", 3))
   {
@@ -73,7 +78,7 @@ static char const *target_parse (char const *s, size_t n, dcr_target *t, size_t 
     if (s[8] != '/') return "maildir path is not absolute" ;
     t->kind = DCR_TARGET_MAILDIR ; *argoff = 8 ;
   }
-  else return "unknown target (smtp:, mx, maildir:)" ;
+  else return "unknown target (smtp:, smtps:, mx, maildir:)" ;
   return 0 ;
 }
 

@@ -48,6 +48,7 @@ struct target_s
   char name[256] ;         /* host, domain, or the IP as given */
   ip46full ip ;            /* TARGET_IP */
   uint16_t port ;
+  int implicit ;           /* smtps: TLS from the first byte (RFC 8314) */
 } ;
 
 #define PEER_HOSTMAX 256
@@ -128,6 +129,8 @@ extern size_t sess_cat (char *v, size_t n, size_t vmax, char const *s) ;
 /* after EHLO: STARTTLS and AUTH as the route's policy says (plain: this
    try is the plaintext retry of tls=may). 1 ready, or 0 and v */
 extern int sess_secure (peer const *p, int plain, char *v, size_t vmax) ;
+/* the TLS handshake on the session's connection: 1, or 0 and v */
+extern int sess_tls (peer const *p, char *v, size_t vmax) ;
 extern int tls_start (rio *io, unsigned int policy, char const *servername, char const *cafile, tain const *deadline, char const **why) ;
 extern void tls_describe (char const **version, char const **cipher) ;
 

@@ -26,12 +26,36 @@ static int fail (char *v, size_t vmax, char const *code, char const *what)
   return 0 ;
 }
 
-static int starttls (peer const *p, char *v, size_t vmax)
+/* The handshake on the session's socket: for STARTTLS, and for smtps:
+   before the greeting. smtps: is always encrypted: tls=verify checks
+   the certificate, any other policy takes it as encrypt does. */
+int sess_tls (peer const *p, char *v, size_t vmax)
 {
   tain d ;
   char const *why = 0 ;
   char const *name = tgt.kind == TARGET_IP ? 0 : p->host ;   /* SNI and the name checked */
   char const *ver, *cipher ;
+  unsigned int policy = cf.tls == DCR_TLS_VERIFY ? DCR_TLS_VERIFY : DCR_TLS_ENCRYPT ;
+  deadline(&d, TMO_EHLO) ;
+  if (!tls_start(&S.io, policy, name, cf.ca, &d, &why))
+  {
+    S.tlsfailed = 1 ;
+    dcr_log("event", "tls-fail", "peer", S.peer, "reason", why, (char *)0) ;
+    fail(v, vmax, policy == DCR_TLS_VERIFY ? "451 4.7.5 TLS handshake with " : "451 4.7.0 TLS handshake with ", why) ;
+    return 0 ;
+  }
+  tls_describe(&ver, &cipher) ;
+  S.tls = 1 ;
+  {
+    size_t n = sess_cat(S.cipher, 0, sizeof S.cipher, ver) ;
+    n = sess_cat(S.cipher, n, sizeof S.cipher, "/") ;
+    sess_cat(S.cipher, n, sizeof S.cipher, cipher) ;
+  }
+  return 1 ;
+}
+
+static int starttls (peer const *p, char *v, size_t vmax)
+{
   int r ;
   if (!sess_command("STARTTLS", "", TMO_EHLO)) { sess_failtext(v, vmax, -1, "sending STARTTLS") ; return 0 ; }
   r = sess_reply(TMO_EHLO) ;
@@ -50,21 +74,7 @@ static int starttls (peer const *p, char *v, size_t vmax)
     dcr_log("event", "starttls-extra", "peer", S.peer, "action", "dropped", (char *)0) ;
     S.io.inpos = S.io.inlen = 0 ;
   }
-  deadline(&d, TMO_EHLO) ;
-  if (!tls_start(&S.io, cf.tls, name, cf.ca, &d, &why))
-  {
-    S.tlsfailed = 1 ;
-    dcr_log("event", "tls-fail", "peer", S.peer, "reason", why, (char *)0) ;
-    fail(v, vmax, cf.tls == DCR_TLS_VERIFY ? "451 4.7.5 TLS handshake with " : "451 4.7.0 TLS handshake with ", why) ;
-    return 0 ;
-  }
-  tls_describe(&ver, &cipher) ;
-  S.tls = 1 ;
-  {
-    size_t n = sess_cat(S.cipher, 0, sizeof S.cipher, ver) ;
-    n = sess_cat(S.cipher, n, sizeof S.cipher, "/") ;
-    sess_cat(S.cipher, n, sizeof S.cipher, cipher) ;
-  }
+  if (!sess_tls(p, v, vmax)) return 0 ;
   return sess_ehlo(v, vmax) ;   /* RFC 3207 4.2: forget what was said before */
 }
 
@@ -133,11 +143,12 @@ static int authenticate (char *v, size_t vmax)
   return ok ;
 }
 
+/* after the greeting and EHLO: STARTTLS and AUTH; S.tls is already set
+   for smtps: */
 int sess_secure (peer const *p, int plain, char *v, size_t vmax)
 {
-  S.tls = S.authed = S.tlsfailed = 0 ;
-  S.cipher[0] = 0 ;
-  if (cf.tls != DCR_TLS_NONE && !plain)
+  S.authed = 0 ;
+  if (cf.tls != DCR_TLS_NONE && !plain && !S.tls)
   {
     if (S.ext & EXT_STARTTLS) { if (!starttls(p, v, vmax)) return 0 ; }
     else if (cf.tls != DCR_TLS_MAY)

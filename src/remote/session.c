@@ -193,8 +193,9 @@ static int try (peer const *p, uint16_t port, int plain, char *v, size_t vmax)
     return 0 ;
   }
   rio_plain(&S.io, fd) ;
-  S.tls = 0 ;
-  if (!hello(v, vmax) || !sess_secure(p, plain, v, vmax))
+  S.tls = S.authed = S.tlsfailed = 0 ;
+  S.cipher[0] = 0 ;
+  if ((tgt.implicit && !sess_tls(p, v, vmax)) || !hello(v, vmax) || !sess_secure(p, plain, v, vmax))
   {
     dcr_log("event", "session-fail", "peer", S.peer, "reply", v, (char *)0) ;
     rio_close(&S.io) ;
@@ -225,7 +226,7 @@ int sess_open (target const *t, char *st, char *v, size_t vmax)
     if (try(&list[i], t->port, 0, v, vmax)) return 1 ;
     /* tls=may: a failed handshake leaves the connection unusable; the
        same server once more, in plaintext (RFC 7435 3) */
-    if (S.tlsfailed && cf.tls == DCR_TLS_MAY && try(&list[i], t->port, 1, v, vmax)) return 1 ;
+    if (S.tlsfailed && cf.tls == DCR_TLS_MAY && !t->implicit && try(&list[i], t->port, 1, v, vmax)) return 1 ;
   }
   *st = 'T' ;
   return 0 ;

@@ -22,12 +22,12 @@
 #define MXOUTMAX 65536
 #define MXERRMAX 512
 
-/* ":PORT" or nothing (25) at s */
-static int port (char const *s, uint16_t *p)
+/* ":PORT" or nothing (dflt) at s */
+static int port (char const *s, uint16_t *p, uint16_t dflt)
 {
   uint32_t u ;
   size_t n ;
-  if (!*s) { *p = 25 ; return 1 ; }
+  if (!*s) { *p = dflt ; return 1 ; }
   if (*s++ != ':' || *s == '0') return 0 ;
   n = uint32_scan(s, &u) ;
   if (!n || s[n] || u < 1 || u > 65535) return 0 ;
@@ -38,11 +38,17 @@ static int port (char const *s, uint16_t *p)
 int target_parse (char const *s, target *t, char const **why)
 {
   size_t n ;
+  int smtp ;
   memset(t, 0, sizeof(*t)) ;
-  if (!strncmp(s, "smtp:", 5) && s[5] == '[')
+  /* smtps: is smtp: with TLS from the first byte, on port 465 by default */
+  if (!strncmp(s, "smtps:", 6)) { t->implicit = 1 ; s += 6 ; smtp = 1 ; }
+  else if (!strncmp(s, "smtp:", 5)) { s += 5 ; smtp = 1 ; }
+  else if (!strncmp(s, "mx:", 3)) { s += 3 ; smtp = 0 ; }
+  else { *why = "unknown target: not smtp:HOST:PORT, smtp:[IP]:PORT, smtps:... or mx:DOMAIN" ; return 0 ; }
+  if (smtp && *s == '[')
   {
-    char const *e = strchr(s + 6, ']') ;
-    s += 6 ;
+    char const *e = strchr(s + 1, ']') ;
+    s++ ;
     if (!strncasecmp(s, "IPv6:", 5)) s += 5 ;
     n = e ? (size_t)(e - s) : 0 ;
     if (!e || !n || n >= sizeof(t->name)) { *why = "bad address literal" ; return 0 ; }
@@ -51,20 +57,17 @@ int target_parse (char const *s, target *t, char const **why)
     t->kind = TARGET_IP ;
     s = e + 1 ;
   }
-  else if (!strncmp(s, "smtp:", 5) || !strncmp(s, "mx:", 3))
+  else
   {
-    int mx = s[0] == 'm' ;
-    s += mx ? 3 : 5 ;
     n = strcspn(s, ":") ;
-    if (!n || n >= sizeof(t->name)) { *why = mx ? "missing domain" : "missing host" ; return 0 ; }
+    if (!n || n >= sizeof(t->name)) { *why = smtp ? "missing host" : "missing domain" ; return 0 ; }
     memcpy(t->name, s, n) ;
-    if (!mx && dcr_ip4_scan(t->name, t->ip.ip) == n) t->kind = TARGET_IP ;
-    else if (!dcr_addr_domain(t->name, n, 0)) { *why = mx ? "bad domain" : "bad host name" ; return 0 ; }
-    else t->kind = mx ? TARGET_MX : TARGET_HOST ;
+    if (smtp && dcr_ip4_scan(t->name, t->ip.ip) == n) t->kind = TARGET_IP ;
+    else if (!dcr_addr_domain(t->name, n, 0)) { *why = smtp ? "bad host name" : "bad domain" ; return 0 ; }
+    else t->kind = smtp ? TARGET_HOST : TARGET_MX ;
     s += n ;
   }
-  else { *why = "unknown target: not smtp:HOST:PORT, smtp:[IP]:PORT or mx:DOMAIN" ; return 0 ; }
-  if (!port(s, &t->port)) { *why = "bad port" ; return 0 ; }
+  if (!port(s, &t->port, t->implicit ? 465 : 25)) { *why = "bad port" ; return 0 ; }
   return 1 ;
 }
 

@@ -5,8 +5,9 @@
 # host name checked through dcr-mx -A) and the route's credentials; the
 # same downstream under a name its certificate does not carry, and a
 # downstream without TLS under tls=encrypt, keep the mail queued with
-# 4.7.x in the envelope, never sent in plaintext; the password is in no
-# log and on no command line (ps).
+# 4.7.x in the envelope, never sent in plaintext; an smtps: target
+# (implicit TLS) is delivered over TLS; the password is in no log and on
+# no command line (ps).
 import os, ssl, subprocess, sys, time
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
@@ -33,15 +34,20 @@ def main():
         os.chmod(os.path.join(fakebin, 'dcr-mx'), 0o755)
         path = fakebin + ':' + os.path.dirname(bin_path('dcr-qrun')) + ':' + os.environ.get('PATH', '/usr/bin:/bin')
 
-        with AioSink(tls=ctx, require=True, users={'relay': SECRET}) as tlssink, AioSink() as plain:
+        with AioSink(tls=ctx, require=True, users={'relay': SECRET}) as tlssink, AioSink() as plain, \
+                AioSink(implicit=ctx) as smtps:
             routes = ('good.test smtp:mx.example.test:%d tls=verify ca=%s auth=%s\n'
                       'wrong.test smtp:wrong.example.test:%d tls=verify ca=%s\n'
                       'plain.test %s tls=encrypt\n'
-                      % (tlssink.port, certs.ca, authf, tlssink.port, certs.ca, plain.target))
+                      'smtps.test smtps:[127.0.0.1]:%d tls=verify ca=%s\n'
+                      % (tlssink.port, certs.ca, authf, tlssink.port, certs.ca, plain.target, smtps.port, certs.ca))
             with Relay(routes, qrun_env={'PATH': path}) as gw:
                 q1 = gw.send('a@src.test', ['bob@good.test'], b'Subject: verified\r\n\r\nhello\r\n')
                 q2 = gw.send('a@src.test', ['carol@wrong.test'], b'Subject: wrong name\r\n\r\nhello\r\n')
                 q3 = gw.send('a@src.test', ['dave@plain.test'], b'Subject: no tls\r\n\r\nhello\r\n')
+                gw.send('a@src.test', ['erin@smtps.test'], b'Subject: smtps\r\n\r\nhello\r\n')
+                ok(wait(lambda: smtps.envelopes, 15), 'an smtps: route: delivered')
+                ok(smtps.envelopes and smtps.envelopes[0]['tls'], '  over TLS from the first byte')
                 ok(wait(lambda: tlssink.envelopes, 15), 'tls=verify auth=: delivered through the downstream that requires both')
                 e = tlssink.envelopes[0] if tlssink.envelopes else {}
                 ok(e.get('tls'), '  over TLS')

@@ -293,10 +293,11 @@ class AioSink(object):
       tls        an ssl.SSLContext: STARTTLS offered with it
       require    aiosmtpd's require_starttls (530 before STARTTLS)
       users      {'user': 'password'}: AUTH offered (over TLS only)
-      exclude    AUTH mechanisms not offered (e.g. ['PLAIN'])"""
+      exclude    AUTH mechanisms not offered (e.g. ['PLAIN'])
+      implicit   an ssl.SSLContext: TLS from the first byte (port 465 style)"""
 
     def __init__(self, reply='250 2.0.0 Ok: queued as AIO1', tls=None, require=False,
-                 users=None, exclude=()):
+                 users=None, exclude=(), implicit=None):
         self.reply = reply
         self.envelopes = []
         self.connections = 0
@@ -306,6 +307,7 @@ class AioSink(object):
         self.exclude = list(exclude)
         self.auths = []
         self.peers = set()
+        self.implicit = implicit
 
     def start(self):
         from aiosmtpd.controller import Controller
@@ -316,7 +318,7 @@ class AioSink(object):
 
         class Handler(object):
             async def handle_DATA(self, server, session, envelope):
-                ssl_obj = session.ssl
+                ssl_obj = session.ssl or server.transport.get_extra_info('ssl_object')
                 outer.envelopes.append({
                     'mail_from': envelope.mail_from,
                     'mail_options': list(envelope.mail_options),
@@ -350,17 +352,19 @@ class AioSink(object):
                 if outer.tls:
                     kw.update(tls_context=outer.tls, require_starttls=outer.require)
                 if outer.users is not None:
-                    kw.update(authenticator=authenticator, auth_require_tls=True,
+                    # aiosmtpd knows only STARTTLS as TLS: under implicit
+                    # TLS it would not offer AUTH at all
+                    kw.update(authenticator=authenticator, auth_require_tls=not outer.implicit,
                               auth_exclude_mechanism=outer.exclude)
                 return CountingSMTP(self.handler, decode_data=False,
                                     enable_SMTPUTF8=True, hostname='aio.test', **kw)
 
-        if self.tls:
+        if self.tls or self.implicit:
             # failed handshakes are what some tests are about: no tracebacks
             import logging
             logging.getLogger('mail.log').setLevel(logging.CRITICAL)
         self.port = free_port()
-        self.ctl = Ctl(Handler(), hostname='127.0.0.1', port=self.port)
+        self.ctl = Ctl(Handler(), hostname='127.0.0.1', port=self.port, ssl_context=self.implicit)
         self.ctl.start()
         self.connections = 0   # the Controller's own readiness probe
         return self

@@ -110,6 +110,12 @@ int main (void)
   ok(target_parse("mx:example.com:2525", &t, &why) && t.port == 2525, "mx:domain:port") ;
   ok(!target_parse("smtp:[127.0.0.1]", &t, &why) || t.port == 25, "smtp:[ip] defaults to 25") ;
   ok(!target_parse("smtp:[127.0.0.1]:0", &t, &why), "port 0 refused") ;
+  ok(target_parse("smtp:[127.0.0.1]:25", &t, &why) && !t.implicit, "smtp: is not implicit TLS") ;
+  ok(target_parse("smtps:[127.0.0.1]", &t, &why) && t.implicit && t.kind == TARGET_IP && t.port == 465, "smtps:[ip]: implicit TLS, port 465") ;
+  ok(target_parse("smtps:relay.example.com:4650", &t, &why) && t.implicit && t.kind == TARGET_HOST && t.port == 4650 && !strcmp(t.name, "relay.example.com"), "smtps:host:port") ;
+  ok(!target_parse("smtps:", &t, &why), "smtps: without a host refused") ;
+  ok(!target_parse("smtpss:[127.0.0.1]:25", &t, &why), "smtpss: refused") ;
+  ok(!target_parse("mx:[127.0.0.1]:25", &t, &why), "mx:[ip] refused") ;
   ok(!target_parse("smtp:[127.0.0.1]:65536", &t, &why), "port 65536 refused") ;
   ok(!target_parse("smtp:[127.0.0.1]:25x", &t, &why), "port 25x refused") ;
   ok(!target_parse("smtp:[300.0.0.1]:25", &t, &why), "bad IP refused") ;

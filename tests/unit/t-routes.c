@@ -78,6 +78,16 @@ int main (void)
   ok(broken("a.test mx ballance=roundrobin\n", 1), "unknown option (typo)") ;
   ok(broken("a.test mx tls=maybe\n", 1), "bad tls value") ;
   ok(broken("a.test mx tls=verify ca=ca.pem\n", 1), "relative ca=") ;
+  ok(broken("a.test smtps:host\n", 1), "smtps target without port") ;
+  {
+    static char const t2[] = "a.test smtps:[10.0.0.14]:465 tls=verify\n" ;
+    dcr_routes r2 = DCR_ROUTES_ZERO ;
+    dcr_route const *x ;
+    ok(dcr_routes_parse(&r2, t2, strlen(t2)) && (x = dcr_routes_match(&r2, "a.test", 6, "")) && x->ntargets == 1
+       && x->targets[0].kind == DCR_TARGET_SMTP && !strcmp(x->targets[0].spec, "smtps:[10.0.0.14]:465"),
+       "smtps:[ip]:port is an SMTP target, its spec kept whole") ;
+    dcr_routes_free(&r2) ;
+  }
   ok(broken("a.test mx ca=/a ca=/b\n", 1), "ca= twice") ;
   ok(broken("a.test mx auth=/a auth=/b\n", 1), "auth= twice") ;
   ok(broken("a.test mx,,mx\n", 1), "empty target") ;
