@@ -61,6 +61,10 @@ int dcr_pem_read (char const *file, dcr_pem_cb *cb, void *arg, char const **why)
   if (!n) { *why = "no PEM object" ; goto end ; }
   ok = 1 ;
  end:
+  /* a key file's text and DER are key material: wiped, not just freed */
+  if (obj.sa.s) explicit_bzero(obj.sa.s, obj.sa.a) ;
+  if (text.s) explicit_bzero(text.s, text.a) ;
+  explicit_bzero(&pc, sizeof pc) ;
   stralloc_free(&obj.sa) ;
   stralloc_free(&text) ;
   return ok ;
@@ -109,6 +113,46 @@ static int onobject (char const *name, unsigned char const *der, size_t len, voi
   return 1 ;
 }
 
+static int samebytes (unsigned char const *a, size_t alen, unsigned char const *b, size_t blen)
+{
+  while (alen && !*a) { a++ ; alen-- ; }
+  while (blen && !*b) { b++ ; blen-- ; }
+  return alen == blen && !memcmp(a, b, alen) ;
+}
+
+/* 1 if the private key is that of the leaf certificate: a mismatch
+   would only show as a failed handshake at the client's end */
+static int keymatch (dcr_tlscert *c)
+{
+  br_x509_decoder_context dc ;
+  br_x509_pkey const *pk ;
+  int ok = 0 ;
+  br_x509_decoder_init(&dc, 0, 0) ;
+  br_x509_decoder_push(&dc, c->chain[0].data, c->chain[0].data_len) ;
+  pk = br_x509_decoder_get_pkey(&dc) ;
+  if (!pk) return 0 ;
+  if (c->keytype == BR_KEYTYPE_RSA && pk->key_type == BR_KEYTYPE_RSA)
+  {
+    br_rsa_private_key const *sk = br_skey_decoder_get_rsa(&c->key) ;
+    unsigned char n[1024] ;
+    size_t nlen = (sk->n_bitlen + 7) >> 3 ;
+    /* the modulus (p times q) names the key; BearSSL 0.6 cannot compute
+       e back from every key (br_rsa_compute_pubexp gives 0), so e is
+       not compared */
+    if (nlen > sizeof n || br_rsa_compute_modulus_get_default()(n, sk) != nlen) return 0 ;
+    ok = samebytes(n, nlen, pk->key.rsa.n, pk->key.rsa.nlen) ;
+  }
+  else if (c->keytype == BR_KEYTYPE_EC && pk->key_type == BR_KEYTYPE_EC)
+  {
+    br_ec_private_key const *sk = br_skey_decoder_get_ec(&c->key) ;
+    br_ec_public_key pub ;
+    unsigned char q[BR_EC_KBUF_PUB_MAX_SIZE] ;
+    ok = sk->curve == pk->key.ec.curve && br_ec_compute_pub(br_ec_get_default(), &pub, q, sk)
+      && pub.qlen == pk->key.ec.qlen && !memcmp(pub.q, pk->key.ec.q, pub.qlen) ;
+  }
+  return ok ;
+}
+
 int dcr_tlscert_load (dcr_tlscert *c, char const *certfile, char const *keyfile, char const **why)
 {
   loadstate st = { .c = c, .wantkey = 0, .gotkey = 0, .why = why } ;
@@ -123,6 +167,7 @@ int dcr_tlscert_load (dcr_tlscert *c, char const *certfile, char const *keyfile,
   if (!dcr_pem_read(keyfile, &onobject, &st, why)) return 0 ;
   if (!st.gotkey) { *why = "no private key" ; return 0 ; }
   if (c->keytype != BR_KEYTYPE_RSA && c->keytype != BR_KEYTYPE_EC) { *why = "key is neither RSA nor EC" ; return 0 ; }
+  if (!keymatch(c)) { *why = "the private key is not the certificate's" ; return 0 ; }
   return 1 ;
 }
 

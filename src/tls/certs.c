@@ -39,9 +39,11 @@ static int trydir (certpolicy *p, char const *dir, char const *stem, size_t stem
   memcpy(key, pem, dlen + 1 + stemlen) ;
   memcpy(pem + dlen + 1 + stemlen, ".pem", 5) ;
   memcpy(key + dlen + 1 + stemlen, ".key", 5) ;
+  char const *keyfile ;
   if (access(pem, F_OK) < 0) return 0 ;
-  if (dcr_tlscert_load(&p->cert, pem, access(key, F_OK) < 0 ? pem : key, &why)) return 1 ;
-  dcr_log("event", "tls-cert-error", "file", pem, "error", why ? why : strerror(errno), (char *)0) ;
+  keyfile = access(key, F_OK) < 0 ? pem : key ;
+  if (dcr_tlscert_load(&p->cert, pem, keyfile, &why)) return 1 ;
+  dcr_log("event", "tls-cert-error", "file", pem, "keyfile", keyfile, "error", why ? why : strerror(errno), (char *)0) ;
   return -1 ;
 }
 
@@ -70,8 +72,9 @@ static int load (certpolicy *p, char const *name)
   if (c->certfile)
   {
     char const *why = 0 ;
-    if (dcr_tlscert_load(&p->cert, c->certfile, c->keyfile ? c->keyfile : c->certfile, &why)) return 1 ;
-    dcr_log("event", "tls-cert-error", "file", c->certfile, "error", why ? why : strerror(errno), (char *)0) ;
+    char const *keyfile = c->keyfile ? c->keyfile : c->certfile ;
+    if (dcr_tlscert_load(&p->cert, c->certfile, keyfile, &why)) return 1 ;
+    dcr_log("event", "tls-cert-error", "file", c->certfile, "keyfile", keyfile, "error", why ? why : strerror(errno), (char *)0) ;
     return 0 ;
   }
   if (c->certdir && trydir(p, c->certdir, "default", 7) > 0) return 1 ;

@@ -7,6 +7,7 @@
 #include <skalibs/iopause.h>
 #include <skalibs/tai.h>
 
+#include <dcr/log.h>
 #include "tlsd.h"
 
 /* The BearSSL engine tells what it can do next (send or receive records,
@@ -56,14 +57,20 @@ int pump_handshake (br_ssl_engine_context *eng, tain const *deadline)
   }
 }
 
-void pump_run (br_ssl_engine_context *eng, int appread, int appwrite)
+#define LASTWORDS 30   /* seconds for the last records once the program has ended */
+
+void pump_run (br_ssl_engine_context *eng, int appread, int appwrite, unsigned int idle)
 {
   int appeof = 0 ;
+  tain deadline, last ;
+  tain_now_g() ;
+  tain_addsec_g(&deadline, idle) ;
   for (;;)
   {
     iopause_fd x[4] ;
     unsigned int n = 0, i ;
     unsigned int st = br_ssl_engine_current_state(eng) ;
+    int ready ;
     if (st & BR_SSL_CLOSED) break ;
     /* the program has closed and our close_notify is out: done */
     if (appeof && !(st & BR_SSL_SENDREC)) break ;
@@ -72,7 +79,17 @@ void pump_run (br_ssl_engine_context *eng, int appread, int appwrite)
     if (st & BR_SSL_RECVAPP) { x[n].fd = appwrite ; x[n++].events = IOPAUSE_WRITE ; }
     if ((st & BR_SSL_SENDAPP) && !appeof) { x[n].fd = appread ; x[n++].events = IOPAUSE_READ ; }
     if (!n) break ;
-    if (iopause_g(x, n, 0) < 0) { if (errno == EINTR) continue ; break ; }
+    ready = iopause_g(x, n, &deadline) ;
+    if (ready < 0) { if (errno == EINTR) continue ; break ; }
+    if (!ready)
+    {
+      /* a peer that neither sends nor takes anything: the client that
+         stopped reading would hold us, and its slot in dcr-tcpd, forever */
+      dcr_log("event", "tls-timeout", "state", appeof ? "closing" : "idle", (char *)0) ;
+      break ;
+    }
+    /* something moves: the idle clock starts again */
+    if (!appeof) tain_addsec_g(&deadline, idle) ;
     for (i = 0 ; i < n ; i++) if (x[i].revents)
     {
       size_t len ;
@@ -95,7 +112,14 @@ void pump_run (br_ssl_engine_context *eng, int appread, int appwrite)
         if (!buf) continue ;
         r = read(appread, buf, len) ;
         if (r < 0 && (errno == EINTR || errno == EAGAIN)) continue ;
-        if (r <= 0) { appeof = 1 ; br_ssl_engine_close(eng) ; continue ; }
+        if (r <= 0)
+        {
+          appeof = 1 ;
+          br_ssl_engine_close(eng) ;
+          tain_addsec_g(&last, LASTWORDS) ;
+          if (tain_less(&last, &deadline)) deadline = last ;
+          continue ;
+        }
         br_ssl_engine_sendapp_ack(eng, r) ;
         br_ssl_engine_flush(eng, 0) ;
       }

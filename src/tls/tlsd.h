@@ -14,6 +14,7 @@ struct tlsd_conf_s
   char const *keyfile ;     /* its key; may be certfile */
   char const *certdir ;     /* NAME.pem (and NAME.key) chosen by SNI */
   unsigned int handshake ;  /* seconds */
+  unsigned int idle ;       /* seconds without a byte moved, after the handshake */
   char const *remoteip ;    /* for the logs */
 } ;
 
@@ -31,7 +32,9 @@ extern void certpolicy_init (certpolicy *, tlsd_conf const *) ;
 
 /* pump.c: BearSSL between the network (fd 0 and 1) and the program */
 extern int pump_handshake (br_ssl_engine_context *, tain const *deadline) ;   /* 1 ok, 0 failed */
-extern void pump_run (br_ssl_engine_context *, int appread, int appwrite) ;
+/* until either side ends, nothing moved for idle seconds, or (once the
+   program has ended) the last records could not be sent in 30 s */
+extern void pump_run (br_ssl_engine_context *, int appread, int appwrite, unsigned int idle) ;
 
 /* the SSL_* variables after a handshake, "NAME=value" or "NAME" to
    unset, into buf as NUL-terminated strings; returns the length */

@@ -76,7 +76,7 @@ def main():
             cn, err = cn_of(gw, certs, 'broken.example.test')
             ok(cn in (None, 'default.example.test'),
                'a broken NAME.pem: no certificate for another name but the default (%s)' % (cn or err))
-            like(gw.log(), r'event=tls-cert-error file=\S*/sni/broken\.example\.test\.pem error=',
+            like(gw.log(), r'event=tls-cert-error file=\S*/sni/broken\.example\.test\.pem keyfile=\S+ error=',
                  '  logged as event=tls-cert-error with the file')
             cn, cipher = cn_of(gw, certs, 'c.example.test')
             is_(cn, '*.example.test', '  other names are still served')
