@@ -93,7 +93,10 @@ static int envmodifs (smtpd *s, stralloc *sa)
   size[uint64_fmt(size, s->mp.size)] = 0 ;
   if (!stralloc_0(&s->rcpts) || !stralloc_0(&s->notify) || !stralloc_0(&s->orcpt)) return 0 ;
   s->rcpts.len-- ; s->notify.len-- ; s->orcpt.len-- ;
+  /* TMPDIR: where filters make a changed message, on the queue's file
+     system, so that dcr-enqueue links it in without a copy */
   return setvar(sa, "DCR_ID", s->id)
+    && setvar(sa, "TMPDIR", s->spooldir)
     && setvar(sa, "SMTP_SENDER", s->sender.addr)
     && setvar(sa, "SMTP_RECIPIENTS", s->rcpts.s)
     && setvar(sa, "SMTP_HELO", s->helo)

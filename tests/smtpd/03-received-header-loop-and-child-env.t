@@ -35,6 +35,7 @@ def main():
         env = envfile(s)
         qid = r.split()[-1] if r else ''
         is_(env.get('DCR_ID'), qid, 'DCR_ID is the id in the reply')
+        is_(env.get('TMPDIR'), s.dir, 'TMPDIR is the spool dir (-S): where filters write a changed message')
         msg = (s.file('msg') or b'').decode('utf-8')
         like(msg, r'^Received: from client\.test \(\[192\.0\.2\.9\]\)\n\tby mx\.test \(dcrouter\) with UTF8SMTP id %s\n\tfor <u@example\.test>; \w{3}, \d\d \w{3} \d{4} \d\d:\d\d:\d\d \+0000\nSubject: hi\n\nbody\n$' % qid,
              'Received header first, then the message in internal form')
