@@ -14,7 +14,7 @@ def envfile(s):
     key = None
     text = (s.file('env') or b'').decode('utf-8')
     for l in (text[:-1] if text.endswith('\n') else text).split('\n'):
-        m = re.match(r'^((?:SMTP|DCR)_[A-Z0-9_]*)=(.*)$', l)
+        m = re.match(r'^((?:SMTP|DCR)_[A-Z0-9_]*|TMPDIR)=(.*)$', l)
         if m:
             key = m.group(1)
             env[key] = m.group(2)
