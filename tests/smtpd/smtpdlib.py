@@ -14,7 +14,7 @@ from dcrtest import *  # noqa: F401,F403
 from dcrtest import bin_path
 
 # the child keeps the message and the SMTP_* environment, prints an id
-CHILD = ('cat > "$OUT/msg"; env | grep -E "^(SMTP_|DCR_)" > "$OUT/env"; '
+CHILD = ('cat > "$OUT/msg"; env | grep -E "^(SMTP_|DCR_|TMPDIR=)" > "$OUT/env"; '
          'echo "$DCR_ID"')
 
 
