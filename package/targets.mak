@@ -29,7 +29,9 @@ LIBDCR_SRCS := \
   src/lib/pem.c \
   src/lib/anchors.c \
   src/lib/tlsprofile.c \
-  src/lib/base64.c
+  src/lib/base64.c \
+  src/lib/header.c \
+  src/lib/filter.c
 
 dcr-tcpd_SRCS := src/tcp/dcr-tcpd.c src/tcp/child.c src/tcp/rules.c src/tcp/proxy.c src/tcp/conntable.c
 dcr-tcpd_LIBS := $(LDLIBS_SKA)
@@ -64,20 +66,21 @@ dcr-checkpass_LIBS := $(LDLIBS_SKA) $(LDLIBS_CRYPT)
 dcr-setup_SRC := src/setup/dcr-setup.sh
 
 # Unit tests (tests/unit/NAME.c -> $(B)/tests/NAME), run under prove
-UNIT_TESTS := t-line t-addr t-esmtp t-xtext t-qid t-queue t-cidr t-proxy t-data t-routes t-job t-remote t-sched t-opts
+UNIT_TESTS := t-line t-addr t-esmtp t-xtext t-qid t-queue t-cidr t-proxy t-data t-routes t-job t-remote t-sched t-opts t-header
 
 t-proxy_EXTRA := src/tcp/proxy.c
 t-data_EXTRA := src/smtpd/data.c
 t-sched_EXTRA := src/qrun/sched.c
 
 # Fuzz targets (tests/fuzz/NAME.c, libFuzzer with clang)
-FUZZ_TARGETS := fuzz-command fuzz-data fuzz-proxy fuzz-rules fuzz-routes fuzz-envelope fuzz-job fuzz-reply fuzz-paused fuzz-verdict
+FUZZ_TARGETS := fuzz-command fuzz-data fuzz-proxy fuzz-rules fuzz-routes fuzz-envelope fuzz-job fuzz-reply fuzz-paused fuzz-verdict fuzz-header
 fuzz-command_EXTRA :=
 fuzz-data_EXTRA := src/smtpd/data.c
 fuzz-proxy_EXTRA := src/tcp/proxy.c
 fuzz-rules_EXTRA := src/tcp/rules.c
 fuzz-routes_EXTRA :=
 fuzz-verdict_EXTRA :=
+fuzz-header_EXTRA :=
 fuzz-envelope_EXTRA :=
 fuzz-paused_EXTRA := src/qctl/paused.c
 t-remote_EXTRA := src/remote/reply.c src/remote/wire.c src/remote/target.c

@@ -1,0 +1,29 @@
+/* ISC license. */
+#ifndef DCR_FILTER_H
+#define DCR_FILTER_H
+
+/* The plumbing of a filter in the message chain (contract 3): stdin is
+   the message (seekable, internal form), the envelope is in the
+   environment, stdout is the reply channel, and the filter ends by
+   exec'ing the rest of its command line. */
+
+/* Refuse the message: print reply ("5.7.1 text", one line) on stdout
+   and exit code (100 permanent, 111 temporary). */
+extern void dcr_filter_refuse (int code, char const *reply) __attribute__((noreturn)) ;
+
+/* A system call failed: log "PROG: fatal: unable to WHAT: ERROR" on
+   stderr, print "4.3.0 PROG: temporary failure" and exit 111. */
+extern void dcr_filter_fail (char const *what) __attribute__((noreturn)) ;
+
+/* A fresh temporary file for a changed message: O_TMPFILE in $TMPDIR
+   (dcr-smtpd sets it to its spool directory, so that dcr-enqueue links
+   the file into the queue without a copy), else an unlinked mkstemp
+   file there. The descriptor, or dies with dcr_filter_fail. */
+extern int dcr_filter_tmpfile (void) ;
+
+/* Pass the message on: fd (a file the filter wrote) becomes stdin, or
+   with fd < 0 stdin is kept; either way it is rewound, then argv (the
+   rest of the command line, not empty) is executed. Never returns. */
+extern void dcr_filter_next (char const *const *argv, int fd) __attribute__((noreturn)) ;
+
+#endif
