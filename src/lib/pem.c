@@ -120,9 +120,7 @@ static int samebytes (unsigned char const *a, size_t alen, unsigned char const *
   return alen == blen && !memcmp(a, b, alen) ;
 }
 
-/* 1 if the private key is that of the leaf certificate: a mismatch
-   would only show as a failed handshake at the client's end */
-static int keymatch (dcr_tlscert *c)
+int dcr_tlscert_keymatch (dcr_tlscert const *c)
 {
   br_x509_decoder_context dc ;
   br_x509_pkey const *pk ;
@@ -167,7 +165,6 @@ int dcr_tlscert_load (dcr_tlscert *c, char const *certfile, char const *keyfile,
   if (!dcr_pem_read(keyfile, &onobject, &st, why)) return 0 ;
   if (!st.gotkey) { *why = "no private key" ; return 0 ; }
   if (c->keytype != BR_KEYTYPE_RSA && c->keytype != BR_KEYTYPE_EC) { *why = "key is neither RSA nor EC" ; return 0 ; }
-  if (!keymatch(c)) { *why = "the private key is not the certificate's" ; return 0 ; }
   return 1 ;
 }
 

@@ -78,6 +78,8 @@ static int handshake (void)
     dcr_log("event", "tls-fail", "ip", conf.remoteip,
       "reason", errno == ETIMEDOUT ? "handshake timeout" : err ? dcr_tls_error(err) : "connection closed",
       "code", e, (char *)0) ;
+    if (policy.cert.keytype && policy.cert.chainlen && !dcr_tlscert_keymatch(&policy.cert))
+      dcr_log("event", "tls-cert-error", "ip", conf.remoteip, "error", "the private key is not the certificate's", (char *)0) ;
     return 0 ;
   }
   tain_now_g() ;

@@ -30,6 +30,10 @@ struct dcr_tlscert_s
    (ENOENT...), or with *why set to what is wrong in the files. */
 extern int dcr_tlscert_load (dcr_tlscert *, char const *certfile, char const *keyfile, char const **why) ;
 extern void dcr_tlscert_free (dcr_tlscert *) ;
+/* 1 if the private key is that of the leaf certificate (RSA modulus, EC
+   point). It costs a scalar multiplication: dcr-tlsd asks only after a
+   failed handshake, to say why in its log. */
+extern int dcr_tlscert_keymatch (dcr_tlscert const *) ;
 
 /* Every PEM object of FILE: cb(name, der, len, arg) for each; cb returns
    0 to stop with an error. 1 on success, 0 on error (errno, or *why). */
