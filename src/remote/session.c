@@ -3,6 +3,9 @@
 #include <errno.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/socket.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
 
 #include <skalibs/types.h>
 #include <skalibs/socket.h>
@@ -191,6 +194,12 @@ static int try (peer const *p, uint16_t port, int plain, char *v, size_t vmax)
     fd_close(fd) ;
     dcr_log("event", "connect-fail", "peer", S.peer, "reply", v, (char *)0) ;
     return 0 ;
+  }
+  /* every write is a whole command group (rio buffers them) or a TLS
+     flight: Nagle would only hold it behind the server's delayed ACK */
+  {
+    int one = 1 ;
+    setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one) ;
   }
   rio_plain(&S.io, fd) ;
   S.tls = S.authed = S.tlsfailed = 0 ;

@@ -285,12 +285,37 @@ def ehlo_keywords(reply):
 
 def s_client(gw, *args, input=b'QUIT\n', timeout=20):
     """openssl s_client -connect the gateway -crlf -ign_eof ARGS, INPUT
-    on its stdin: (exit code, output)."""
+    on its stdin once the server has greeted (a client that talks before
+    the 220 is refused, and s_client would send at once): (exit code,
+    output)."""
+    import select
     argv = ['openssl', 's_client', '-connect', '%s:%d' % (gw.host, gw.port),
             '-crlf', '-ign_eof'] + list(args)
-    p = subprocess.run(argv, input=input, stdout=subprocess.PIPE,
-                       stderr=subprocess.STDOUT, timeout=timeout)
-    return p.returncode, p.stdout.decode('utf-8', 'replace')
+    p = subprocess.Popen(argv, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                         stderr=subprocess.STDOUT)
+    out = b''
+    # with -starttls, s_client reads the 220 itself: the handshake's end is the cue
+    cue = (b'Cipher', b'CONNECTED') if '-starttls' in args else (b'220 ',)
+    deadline = time.time() + min(timeout, 10)
+    try:
+        while time.time() < deadline and not any(c in out for c in cue):
+            r, _, _ = select.select([p.stdout], [], [], 0.1)
+            if r:
+                d = os.read(p.stdout.fileno(), 65536)
+                if not d:
+                    break
+                out += d
+        try:
+            p.stdin.write(input)
+            p.stdin.close()
+        except OSError:
+            pass
+        p.stdin = None   # closed: communicate() must not touch it
+        rest = p.communicate(timeout=timeout)[0]
+    except subprocess.TimeoutExpired:
+        p.kill()
+        rest = p.communicate()[0]
+    return p.returncode, (out + (rest or b'')).decode('utf-8', 'replace')
 
 
 def client_hello(sni='mx.example.test'):
