@@ -22,7 +22,7 @@
        a flight in two segments without TCP_NODELAY then waits for our
        ACK, and Linux delays it ~40 ms (Nagle against delayed ACK); with
        -q the ACK goes at once, and what is measured is the server's work.
-   usage: tlsload [-q] [-3] [-C ciphers] [-l size] [-t secs] [-r readyfile]
+   usage: tlsload [-q] [-O] [-3] [-C ciphers] [-l size] [-t secs] [-r readyfile]
                   PORT MODE COUNT CONC
    cc -O2 -o tlsload tlsload.c -lssl -lcrypto */
 
@@ -41,6 +41,7 @@
 #include <sys/resource.h>
 #include <sys/socket.h>
 
+#include <bearssl.h>
 #include <openssl/err.h>
 #include <openssl/objects.h>
 #include <openssl/ssl.h>
@@ -70,6 +71,8 @@ struct conn
 {
   int fd ;
   SSL *ssl ;
+  struct bs *bs ;       /* BearSSL: the slot's engine, kept between connections */
+  int tls ;             /* the session is in TLS */
   struct act const *step ;
   unsigned int events ;
   char buf[8192] ;
@@ -101,11 +104,232 @@ static void seterr (char const *what, char const *detail)
   if (!firsterr[0]) snprintf(firsterr, sizeof firsterr, "%s: %s", what, detail) ;
 }
 
+/* ---- BearSSL: one engine per slot, reset for each connection ---- */
+
+/* an X.509 engine that takes the end-entity certificate's key and
+   verifies nothing (as OpenSSL's SSL_VERIFY_NONE: the chain is parsed,
+   not checked) */
+typedef struct
+{
+  br_x509_class const *vtable ;
+  br_x509_decoder_context dec ;
+  int first ;
+} noverify ;
+
+static void nv_start_chain (br_x509_class const **ctx, char const *name) { (void)name ; ((noverify *)ctx)->first = 1 ; }
+static void nv_start_cert (br_x509_class const **ctx, uint32_t length)
+{
+  noverify *x = (noverify *)ctx ;
+  (void)length ;
+  if (x->first) br_x509_decoder_init(&x->dec, 0, 0) ;
+}
+static void nv_append (br_x509_class const **ctx, unsigned char const *buf, size_t len)
+{
+  noverify *x = (noverify *)ctx ;
+  if (x->first) br_x509_decoder_push(&x->dec, buf, len) ;
+}
+static void nv_end_cert (br_x509_class const **ctx) { ((noverify *)ctx)->first = 0 ; }
+static unsigned nv_end_chain (br_x509_class const **ctx)
+{
+  noverify *x = (noverify *)ctx ;
+  return br_x509_decoder_get_pkey(&x->dec) ? 0 : BR_ERR_X509_BAD_SERVER_NAME ;
+}
+static br_x509_pkey const *nv_get_pkey (br_x509_class const *const *ctx, unsigned *usages)
+{
+  noverify *x = (noverify *)ctx ;
+  if (usages) *usages = BR_KEYTYPE_KEYX | BR_KEYTYPE_SIGN ;
+  return br_x509_decoder_get_pkey(&x->dec) ;
+}
+static br_x509_class const nv_class =
+{
+  sizeof (noverify), nv_start_chain, nv_start_cert, nv_append, nv_end_cert, nv_end_chain, nv_get_pkey
+} ;
+
+struct bs
+{
+  br_ssl_client_context cc ;
+  br_x509_minimal_context xm ;
+  noverify nv ;
+  unsigned char iobuf[BR_SSL_BUFSIZE_BIDI] ;
+} ;
+
+static uint16_t const bs_suites[] =
+{
+  BR_TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256, BR_TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256
+} ;
+
+static int engine_openssl = 0 ;
+static int tls13 = 0 ;
+
+static struct bs *bs_new (void)
+{
+  struct bs *b = malloc(sizeof *b) ;
+  if (!b) { perror("tlsload: malloc") ; exit(111) ; }
+  br_ssl_client_init_full(&b->cc, &b->xm, 0, 0) ;
+  br_ssl_engine_set_versions(&b->cc.eng, BR_TLS12, BR_TLS12) ;
+  br_ssl_engine_set_suites(&b->cc.eng, bs_suites, sizeof bs_suites / sizeof bs_suites[0]) ;
+  b->nv.vtable = &nv_class ;
+  br_ssl_engine_set_x509(&b->cc.eng, &b->nv.vtable) ;
+  br_ssl_engine_set_buffer(&b->cc.eng, b->iobuf, sizeof b->iobuf, 1) ;
+  return b ;
+}
+
+static char const *bs_err (struct conn *c)
+{
+  static char e[40] ;
+  snprintf(e, sizeof e, "BearSSL error %d", br_ssl_engine_last_error(&c->bs->cc.eng)) ;
+  return e ;
+}
+
+static void fail (struct conn *, char const *) ;
+static void want (struct conn *, unsigned int) ;
+static void waitread (struct conn *) ;
+
+/* move records: 1 progress, 0 must wait (interest set), -1 closed or failed */
+static int bs_step (struct conn *c)
+{
+  br_ssl_engine_context *eng = &c->bs->cc.eng ;
+  unsigned int st = br_ssl_engine_current_state(eng) ;
+  size_t len ;
+  unsigned char *buf ;
+  ssize_t r ;
+  if (st & BR_SSL_CLOSED) return -1 ;
+  if (st & BR_SSL_SENDREC)
+  {
+    buf = br_ssl_engine_sendrec_buf(eng, &len) ;
+    r = write(c->fd, buf, len) ;
+    if (r < 0 && errno == EAGAIN) { want(c, EPOLLOUT) ; return 0 ; }
+    if (r <= 0) return -1 ;
+    br_ssl_engine_sendrec_ack(eng, r) ;
+    return 1 ;
+  }
+  if (st & BR_SSL_RECVREC)
+  {
+    buf = br_ssl_engine_recvrec_buf(eng, &len) ;
+    r = read(c->fd, buf, len) ;
+    if (r < 0 && errno == EAGAIN) { waitread(c) ; return 0 ; }
+    if (r <= 0) { errno = 0 ; return -1 ; }
+    br_ssl_engine_recvrec_ack(eng, r) ;
+    return 1 ;
+  }
+  return -1 ;
+}
+
+/* ---- one interface for both engines: >0 done or bytes, 0 wait, <0 failed (reported) ---- */
+
+static int tls_connect (struct conn *c)
+{
+  if (!c->tls)
+  {
+    if (c->len) { errno = 0 ; fail(c, "plaintext after the STARTTLS reply") ; return -1 ; }
+    c->tls = 1 ;
+    if (engine_openssl)
+    {
+      c->ssl = SSL_new(ctx) ;
+      if (!c->ssl || !SSL_set_fd(c->ssl, c->fd)) { fail(c, "SSL_new") ; return -1 ; }
+      SSL_set_tlsext_host_name(c->ssl, "mx.bench.test") ;
+    }
+    else
+    {
+      if (!c->bs) c->bs = bs_new() ;
+      if (!br_ssl_client_reset(&c->bs->cc, "mx.bench.test", 0)) { errno = 0 ; fail(c, bs_err(c)) ; return -1 ; }
+    }
+  }
+  if (engine_openssl)
+  {
+    int r = SSL_connect(c->ssl) ;
+    if (r == 1) return 1 ;
+    switch (SSL_get_error(c->ssl, r))
+    {
+      case SSL_ERROR_WANT_READ : waitread(c) ; return 0 ;
+      case SSL_ERROR_WANT_WRITE : want(c, EPOLLOUT) ; return 0 ;
+      default : errno = 0 ; fail(c, "handshake") ; return -1 ;
+    }
+  }
+  for (;;)
+  {
+    unsigned int st = br_ssl_engine_current_state(&c->bs->cc.eng) ;
+    int r ;
+    if ((st & BR_SSL_SENDAPP) && !(st & BR_SSL_SENDREC)) return 1 ;
+    r = bs_step(c) ;
+    if (r < 0) { fail(c, bs_err(c)) ; return -1 ; }
+    if (!r) return 0 ;
+  }
+}
+
+static int tls_write (struct conn *c, char const *s, size_t len)
+{
+  if (engine_openssl)
+  {
+    int r = SSL_write(c->ssl, s, len) ;
+    if (r > 0) return r ;
+    switch (SSL_get_error(c->ssl, r))
+    {
+      case SSL_ERROR_WANT_WRITE : want(c, EPOLLOUT) ; return 0 ;
+      case SSL_ERROR_WANT_READ : waitread(c) ; return 0 ;
+      default : fail(c, "write") ; return -1 ;
+    }
+  }
+  for (;;)
+  {
+    br_ssl_engine_context *eng = &c->bs->cc.eng ;
+    unsigned int st = br_ssl_engine_current_state(eng) ;
+    int r ;
+    if (st & BR_SSL_SENDAPP)
+    {
+      size_t n ;
+      unsigned char *buf = br_ssl_engine_sendapp_buf(eng, &n) ;
+      if (n > len) n = len ;
+      memcpy(buf, s, n) ;
+      br_ssl_engine_sendapp_ack(eng, n) ;
+      br_ssl_engine_flush(eng, 0) ;
+      /* the records go out now, or from the next read's loop */
+      while ((r = bs_step(c)) > 0 && (br_ssl_engine_current_state(eng) & BR_SSL_SENDREC)) ;
+      if (r < 0) { fail(c, bs_err(c)) ; return -1 ; }
+      return n ;
+    }
+    r = bs_step(c) ;
+    if (r < 0) { fail(c, bs_err(c)) ; return -1 ; }
+    if (!r) return 0 ;
+  }
+}
+
+static int tls_read (struct conn *c, char *s, size_t len)
+{
+  if (engine_openssl)
+  {
+    int r = SSL_read(c->ssl, s, len) ;
+    if (r > 0) return r ;
+    int e = SSL_get_error(c->ssl, r) ;
+    if (e == SSL_ERROR_WANT_READ) { waitread(c) ; return 0 ; }
+    if (e == SSL_ERROR_WANT_WRITE) { want(c, EPOLLOUT) ; return 0 ; }
+    errno = 0 ; fail(c, e == SSL_ERROR_ZERO_RETURN ? "closed by the server" : "read") ; return -1 ;
+  }
+  for (;;)
+  {
+    br_ssl_engine_context *eng = &c->bs->cc.eng ;
+    unsigned int st = br_ssl_engine_current_state(eng) ;
+    int r ;
+    if (st & BR_SSL_RECVAPP)
+    {
+      size_t n ;
+      unsigned char *buf = br_ssl_engine_recvapp_buf(eng, &n) ;
+      if (n > len) n = len ;
+      memcpy(s, buf, n) ;
+      br_ssl_engine_recvapp_ack(eng, n) ;
+      return n ;
+    }
+    r = bs_step(c) ;
+    if (r < 0) { fail(c, br_ssl_engine_last_error(eng) ? bs_err(c) : "closed by the server") ; return -1 ; }
+    if (!r) return 0 ;
+  }
+}
+
 static void drop (struct conn *c)
 {
   if (c->ssl) SSL_free(c->ssl) ;
   if (c->fd >= 0) close(c->fd) ;
-  c->ssl = 0 ; c->fd = -1 ; c->step = 0 ;
+  c->ssl = 0 ; c->fd = -1 ; c->step = 0 ; c->tls = 0 ;
 }
 
 static void fail (struct conn *c, char const *why)
@@ -144,7 +368,7 @@ static int start (struct conn *c)
   c->fd = socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0) ;
   if (c->fd < 0) { perror("tlsload: socket") ; exit(111) ; }
   setsockopt(c->fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one) ;
-  c->ssl = 0 ; c->events = 0 ; c->len = 0 ; c->off = 0 ;
+  c->ssl = 0 ; c->tls = 0 ; c->events = 0 ; c->len = 0 ; c->off = 0 ;
   c->step = script ;
   c->t0 = now() ; c->ttls = c->tgreet = 0 ;
   started++ ;
@@ -179,9 +403,22 @@ static int reply (struct conn *c)
   return 0 ;
 }
 
+static char const *curve_name (int id)
+{
+  switch (id)
+  {
+    case BR_EC_curve25519 : return "x25519" ;
+    case BR_EC_secp256r1 : return "prime256v1" ;
+    case BR_EC_secp384r1 : return "secp384r1" ;
+    case BR_EC_secp521r1 : return "secp521r1" ;
+    default : return "?" ;
+  }
+}
+
 static void record (struct conn *c)
 {
-  if (!cipher[0] && c->ssl)
+  if (cipher[0]) return ;
+  if (c->ssl)
   {
     int nid ;
     snprintf(cipher, sizeof cipher, "%s", SSL_get_cipher_name(c->ssl)) ;
@@ -194,6 +431,21 @@ static void record (struct conn *c)
       SSL_get_peer_signature_nid(c->ssl, &hn) ;
       snprintf(sigalg, sizeof sigalg, "%s+%s", OBJ_nid2sn(nid), hn != NID_undef ? OBJ_nid2sn(hn) : "?") ;
     }
+  }
+  else if (c->bs)
+  {
+    br_ssl_session_parameters sp ;
+    br_x509_pkey const *pk = br_x509_decoder_get_pkey(&c->bs->nv.dec) ;
+    br_ssl_engine_get_session_parameters(&c->bs->cc.eng, &sp) ;
+    switch (sp.cipher_suite)
+    {
+      case BR_TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256 : snprintf(cipher, sizeof cipher, "ECDHE-ECDSA-AES128-GCM-SHA256") ; break ;
+      case BR_TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256 : snprintf(cipher, sizeof cipher, "ECDHE-RSA-AES128-GCM-SHA256") ; break ;
+      default : snprintf(cipher, sizeof cipher, "0x%04x", sp.cipher_suite) ;
+    }
+    snprintf(version, sizeof version, "%s", sp.version == BR_TLS12 ? "TLSv1.2" : "?") ;
+    snprintf(group, sizeof group, "%s", curve_name(br_ssl_engine_get_ecdhe_curve(&c->bs->cc.eng))) ;
+    snprintf(sigalg, sizeof sigalg, "%s", !pk ? "?" : pk->key_type == BR_KEYTYPE_EC ? "ECDSA" : "RSA") ;
   }
 }
 
@@ -218,34 +470,17 @@ static void advance (struct conn *c)
         break ;
       }
       case A_TLS :
-        if (!c->ssl)
-        {
-          if (c->len) { errno = 0 ; fail(c, "plaintext after the STARTTLS reply") ; return ; }
-          c->ssl = SSL_new(ctx) ;
-          if (!c->ssl || !SSL_set_fd(c->ssl, c->fd)) { fail(c, "SSL_new") ; return ; }
-          SSL_set_tlsext_host_name(c->ssl, "mx.bench.test") ;
-        }
-        r = SSL_connect(c->ssl) ;
-        if (r == 1) { c->ttls = now() ; record(c) ; c->step++ ; break ; }
-        switch (SSL_get_error(c->ssl, r))
-        {
-          case SSL_ERROR_WANT_READ : waitread(c) ; return ;
-          case SSL_ERROR_WANT_WRITE : want(c, EPOLLOUT) ; return ;
-          default : errno = 0 ; fail(c, "handshake") ; return ;
-        }
+        r = tls_connect(c) ;
+        if (r <= 0) return ;
+        c->ttls = now() ; record(c) ; c->step++ ;
+        break ;
       case A_SEND :
       {
         size_t len = strlen(s->s) ;
-        if (c->ssl)
+        if (c->tls)
         {
-          r = SSL_write(c->ssl, s->s + c->off, len - c->off) ;
-          if (r <= 0)
-          {
-            int e = SSL_get_error(c->ssl, r) ;
-            if (e == SSL_ERROR_WANT_WRITE) { want(c, EPOLLOUT) ; return ; }
-            if (e == SSL_ERROR_WANT_READ) { waitread(c) ; return ; }
-            fail(c, "write") ; return ;
-          }
+          r = tls_write(c, s->s + c->off, len - c->off) ;
+          if (r <= 0) return ;
         }
         else
         {
@@ -267,22 +502,16 @@ static void advance (struct conn *c)
             char d[40] ;
             snprintf(d, sizeof d, "%d, expected %d", code, s->code) ;
             seterr("reply", d) ;
-            errno = 0 ; failed++ ; drop(c) ; return ;
+            failed++ ; drop(c) ; return ;
           }
           c->step++ ;
           break ;
         }
         if (c->len == sizeof c->buf) { errno = 0 ; fail(c, "reply too long") ; return ; }
-        if (c->ssl)
+        if (c->tls)
         {
-          r = SSL_read(c->ssl, c->buf + c->len, sizeof c->buf - c->len) ;
-          if (r <= 0)
-          {
-            int e = SSL_get_error(c->ssl, r) ;
-            if (e == SSL_ERROR_WANT_READ) { waitread(c) ; return ; }
-            if (e == SSL_ERROR_WANT_WRITE) { want(c, EPOLLOUT) ; return ; }
-            errno = 0 ; fail(c, e == SSL_ERROR_ZERO_RETURN ? "closed by the server" : "read") ; return ;
-          }
+          r = tls_read(c, c->buf + c->len, sizeof c->buf - c->len) ;
+          if (r <= 0) return ;
         }
         else
         {
@@ -340,17 +569,18 @@ int main (int argc, char **argv)
 {
   char const *ciphers = "ECDHE-ECDSA-AES128-GCM-SHA256:ECDHE-RSA-AES128-GCM-SHA256" ;
   char const *readyfile = 0, *mode ;
-  int tls13 = 0, opt ;
+  int opt ;
   size_t size = 2000 ;
   struct conn *cs ;
   double t0, t1 ;
   struct rusage ru ;
 
-  while ((opt = getopt(argc, argv, "q3C:l:t:r:")) != -1)
+  while ((opt = getopt(argc, argv, "q3OC:l:t:r:")) != -1)
     switch (opt)
     {
       case 'q' : quickack = 1 ; break ;
-      case '3' : tls13 = 1 ; break ;
+      case '3' : tls13 = 1 ; engine_openssl = 1 ; break ;
+      case 'O' : engine_openssl = 1 ; break ;
       case 'C' : ciphers = optarg ; break ;
       case 'l' : size = strtoul(optarg, 0, 10) ; break ;
       case 't' : timeout = atof(optarg) ; break ;
@@ -360,7 +590,7 @@ int main (int argc, char **argv)
   if (argc - optind != 4)
   {
   usage:
-    fprintf(stderr, "usage: tlsload [-q] [-3] [-C ciphers] [-l size] [-t secs] [-r readyfile] PORT hs|starttls|mail|smail|idle COUNT CONC\n") ;
+    fprintf(stderr, "usage: tlsload [-q] [-O] [-3] [-C ciphers] [-l size] [-t secs] [-r readyfile] PORT hs|starttls|mail|smail|idle COUNT CONC\n") ;
     return 100 ;
   }
   memset(&sa, 0, sizeof sa) ;
@@ -462,12 +692,12 @@ int main (int argc, char **argv)
     printf("{\"mode\": \"%s\", \"conc\": %u, \"quickack\": %d, \"done\": %u, \"failed\": %u, \"secs\": %.3f, \"rate\": %.1f, "
       "\"client_cpu\": %.3f, \"client_user\": %.3f, \"client_sys\": %.3f, "
       "\"lat_p50\": %.2f, \"lat_p90\": %.2f, \"lat_p99\": %.2f, \"tls_p50\": %.2f, \"greet_p50\": %.2f, \"greet_p99\": %.2f, "
-      "\"version\": \"%s\", \"cipher\": \"%s\", \"group\": \"%s\", \"sigalg\": \"%s\", \"error\": \"%s\"}\n",
+      "\"engine\": \"%s\", \"version\": \"%s\", \"cipher\": \"%s\", \"group\": \"%s\", \"sigalg\": \"%s\", \"error\": \"%s\"}\n",
       mode, conc, quickack, done, failed, secs, secs > 0 ? done / secs : 0, cpu,
       ru.ru_utime.tv_sec + ru.ru_utime.tv_usec / 1e6, ru.ru_stime.tv_sec + ru.ru_stime.tv_usec / 1e6,
       pct(lat, done, .5), pct(lat, done, .9), pct(lat, done, .99), pct(lat_tls, nt, .5),
       pct(lat_greet, ng, .5), pct(lat_greet, ng, .99),
-      version, cipher, group, sigalg, firsterr) ;
+      engine_openssl ? "openssl" : "bearssl", version, cipher, group, sigalg, firsterr) ;
   }
   return failed ? 1 : 0 ;
 }
