@@ -41,7 +41,9 @@ static int line (buffer *b, stralloc *sa, size_t max)
     buffer_rpeek(b, v) ;
     for (unsigned int i = 0 ; i < 2 ; i++)
     {
-      char const *nl = memchr(v[i].iov_base, '\n', v[i].iov_len) ;
+      char const *nl ;
+      if (!v[i].iov_len) continue ;   /* an empty part may have no base at all */
+      nl = memchr(v[i].iov_base, '\n', v[i].iov_len) ;
       size_t n = nl ? (size_t)(nl - (char *)v[i].iov_base) + 1 : v[i].iov_len ;
       if (sa->len + n > max) { errno = EMSGSIZE ; return -2 ; }
       if (!stralloc_catb(sa, v[i].iov_base, n)) return -1 ;

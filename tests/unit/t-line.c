@@ -31,7 +31,7 @@ static void run (char const *s, size_t n, size_t chunk, char *ev, char *lines)
 
 static void check (char const *s, size_t n, char const *wantev, char const *wantlines, char const *name)
 {
-  static char ev[100], lines[8000] ;
+  static char ev[100], lines[40000] ;   /* an AUTH line is 12288 octets */
   size_t chunk ;
   int good = 1 ;
   for (chunk = 1 ; chunk <= n + 1 ; chunk = chunk < 8 ? chunk + 1 : chunk * 2)
