@@ -127,10 +127,11 @@ static unsigned int candidates (dcr_route const *rt, char const *domain, uint32_
       unsigned int r = randomness(i), t = order[i-1] ;
       order[i-1] = order[r] ; order[r] = t ;
     }
+  char const *pol = policy(rt) ;   /* once for the rule, not per target */
   for (unsigned int i = 0 ; i < n ; i++)
   {
     dcr_target const *t = rt->targets + order[(start + i) % n] ;
-    uint32_t d = dest_for(t->spec, t->kind == DCR_TARGET_MX ? domain : 0, t->kind == DCR_TARGET_MAILDIR ? 0 : policy(rt),
+    uint32_t d = dest_for(t->spec, t->kind == DCR_TARGET_MX ? domain : 0, t->kind == DCR_TARGET_MAILDIR ? 0 : pol,
       rt->concurrency ? rt->concurrency : conf.per_dest, rt->rate) ;
     if (!dest_isdown(d)) dests[k++] = d ;
   }

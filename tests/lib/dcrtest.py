@@ -51,7 +51,7 @@ __all__ = [
     'failures', 'bin_path', 'Gateway', 'RawClient', 'dialogue', 'smtp',
     'qid_bucket', 'queued_id', 'unescape', 'swaks', 'reply_code',
     'DEFAULT_ROUTES', 'LIB_DIR', 'Timeout', 'session', 'children_of',
-    'rss_kb', 'smtpd_pids', 'tmpfs_mount', 'tmpfs_umount', 'fill_disk',
+    'rss_kb', 'smtpd_pids', 'tmpfs_mount', 'tmpfs_umount', 'fill_disk', 'read_all',
 ]
 
 LIB_DIR = os.path.dirname(os.path.abspath(__file__))
@@ -192,6 +192,20 @@ def queued_id(text):
         text = text.decode('latin-1')
     m = _QUEUED_RE.search(text or '')
     return m.group(1) if m else None
+
+
+def read_all(sock):
+    """Everything a peer sends until it closes (a reset or a timeout ends
+    it too): bytes."""
+    out = b''
+    while True:
+        try:
+            d = sock.recv(65536)
+        except OSError:
+            return out
+        if not d:
+            return out
+        out += d
 
 
 def reply_code(r):

@@ -38,28 +38,12 @@ def injector(ctx, seen):
         if (c.readline() or b'').upper() != b'STARTTLS':
             return
         c.send(b'220 2.0.0 ready\r\n250 2.0.0 Ok: queued as INJECTED\r\n')
-        c.sock = ctx.wrap_socket(c.sock, server_side=True)
-        c.buf = b''
         seen['tls'] = True
-        while True:
-            line = c.readline()
-            if line is None:
-                return
-            seen.setdefault('inside', []).append(line)
-            v = line.split(b' ', 1)[0].upper()
-            if v == b'EHLO':
-                c.reply('250-inject.test inside\r\n250 8BITMIME')
-            elif v in (b'MAIL', b'RCPT'):
-                c.reply('250 2.1.0 ok')
-            elif v == b'DATA':
-                c.reply('354 go')
-                seen['data'] = c.readdata()
-                c.reply('250 2.0.0 Ok: queued as REAL')
-            elif v == b'QUIT':
-                c.reply('221 bye')
-                return
-            else:
-                c.reply('502 5.5.2 what')
+
+        def data(c):
+            seen['data'] = c.readdata()
+            return c.reply('250 2.0.0 Ok: queued as REAL')
+        tls_dialogue(c, ctx, '250-inject.test inside\r\n250 8BITMIME', data, seen.setdefault('inside', []))
     return handler
 
 

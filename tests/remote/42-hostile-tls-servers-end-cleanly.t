@@ -61,23 +61,13 @@ def make_dropper(ctx):
     def dropper(c):
         if not upto_starttls(c):
             return
-        c.sock = ctx.wrap_socket(c.sock, server_side=True)
-        c.buf = b''
-        while True:
-            line = c.readline()
-            if line is None:
-                return
-            v = line.split(b' ', 1)[0].upper()
-            if v == b'EHLO':
-                c.reply('250-hostile.test\r\n250 8BITMIME')
-            elif v in (b'MAIL', b'RCPT'):
-                c.reply('250 ok')
-            elif v == b'DATA':
-                c.reply('354 go')
-                c.readline()
-                c.sock.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, b'\x01\x00\x00\x00\x00\x00\x00\x00')
-                c.sock.close()   # RST in the middle of the message
-                return
+
+        def reset(c):
+            c.readline()
+            c.sock.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, b'\x01\x00\x00\x00\x00\x00\x00\x00')
+            c.sock.close()   # RST in the middle of the message
+            return False
+        tls_dialogue(c, ctx, '250-hostile.test\r\n250 8BITMIME', reset)
     return dropper
 
 

@@ -495,6 +495,35 @@ class TempDir(object):
             return []
 
 
+def tls_dialogue(c, ctx, ehlo, on_data, seen=None):
+    """For a FakeSMTP handler, after its 220 to STARTTLS: TLS on c's
+    socket (server side), then an honest dialogue: EHLO -> ehlo,
+    MAIL/RCPT -> 250, DATA -> 354 then on_data(c) (which answers, and
+    returns False to end), QUIT -> 221. Lines go to seen (a list)."""
+    c.sock = ctx.wrap_socket(c.sock, server_side=True)
+    c.buf = b''
+    while True:
+        line = c.readline()
+        if line is None:
+            return
+        if seen is not None:
+            seen.append(line)
+        v = line.split(b' ', 1)[0].upper()
+        if v == b'EHLO':
+            c.reply(ehlo)
+        elif v in (b'MAIL', b'RCPT'):
+            c.reply('250 2.1.0 ok')
+        elif v == b'DATA':
+            c.reply('354 go')
+            if not on_data(c):
+                return
+        elif v == b'QUIT':
+            c.reply('221 bye')
+            return
+        else:
+            c.reply('502 5.5.2 what')
+
+
 def closed_port():
     """a loopback port nobody listens on"""
     return free_port()

@@ -22,7 +22,7 @@ import tempfile
 import time
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), '..', 'lib'))
-from dcrtest import bin_path  # noqa: E402
+from dcrtest import bin_path, read_all  # noqa: E402
 
 TCPD = bin_path('dcr-tcpd')
 
@@ -128,16 +128,7 @@ class Tcpd(object):
         return False
 
 
-def readall(s):
-    out = b''
-    while True:
-        try:
-            b = s.recv(65536)
-        except ConnectionResetError:
-            return out
-        if not b:
-            return out
-        out += b
+readall = read_all   # dcrtest's
 
 
 def readline(s):

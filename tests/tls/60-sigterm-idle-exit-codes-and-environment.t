@@ -43,31 +43,8 @@ def tlsd(certs, args, prog, env=None, client=None, timeout=15):
 
 def tls_read_all(ctx):
     def client(sock):
-        t = ctx.wrap_socket(sock, server_hostname='mx.example.test')
-        out = b''
-        while True:
-            try:
-                d = t.recv(65536)
-            except (ssl.SSLError, OSError):
-                break
-            if not d:
-                break
-            out += d
-        return out
+        return read_all(ctx.wrap_socket(sock, server_hostname='mx.example.test'))
     return client
-
-
-def plain_read_all(sock):
-    out = b''
-    while True:
-        try:
-            d = sock.recv(65536)
-        except OSError:
-            break
-        if not d:
-            break
-        out += d
-    return out
 
 
 def main():
@@ -128,7 +105,7 @@ def main():
 
         def garbage(sock):
             sock.sendall(b'this is not a ClientHello\r\n' * 10)
-            return plain_read_all(sock)
+            return read_all(sock)
         rc, err, out = tlsd(c, c.tlsd(), ['/bin/true'], client=garbage)
         is_(rc, 111, 'a failed handshake: exit 111')
         like(err, r'event=tls-fail ', '  logged')
@@ -143,7 +120,7 @@ def main():
         m = re.search(r'SigIgn:\s*([0-9a-f]+)', text)
         ok(m and not int(m.group(1), 16) & (1 << (signal.SIGPIPE - 1)), '  SIGPIPE is not ignored by the program')
 
-        rc, err, out = tlsd(c, ['-s'] + c.tlsd(), show, env=env, client=plain_read_all)
+        rc, err, out = tlsd(c, ['-s'] + c.tlsd(), show, env=env, client=read_all)
         text = (out or b'').decode('utf-8', 'replace')
         like(text, r'(?m)^SSLCTLFD=\d+$', 'STARTTLS mode: the program has SSLCTLFD')
         ok('SSL_PROTOCOL=' not in text and 'SSL_CIPHER=' not in text, '  and no inherited SSL_PROTOCOL or SSL_CIPHER before the handshake')
