@@ -89,3 +89,19 @@ fuzz-reply_EXTRA := src/remote/reply.c src/remote/wire.c src/remote/target.c
 # ... and for the libowfat programs: built with -lowfat, without skalibs
 OWFAT_FUZZ_TARGETS := fuzz-mx
 fuzz-mx_EXTRA := src/mx/mx.c
+
+# ---- Filters of the message chain (issue 6, doc/filters.md) ----
+# Each program's block says what it is built from; BIN_TARGETS += etc.
+
+# dcr-header, dcr-when (src/header)
+
+# dcr-dkimsign, dcr-dkimkey (src/dkim)
+
+# dcr-mimecheck (src/mime)
+
+# dcr-scan (src/scan)
+
+# dcr-rewrite, dcr-footer (src/rewrite, src/footer)
+
+# ---- The TLS SNI splicer (issue 7, doc/dcr-sniproxy.md): on libowfat ----
+# dcr-sniproxy (src/sni)
