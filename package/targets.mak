@@ -31,7 +31,8 @@ LIBDCR_SRCS := \
   src/lib/tlsprofile.c \
   src/lib/base64.c \
   src/lib/header.c \
-  src/lib/filter.c
+  src/lib/filter.c \
+  src/lib/cond.c
 
 dcr-tcpd_SRCS := src/tcp/dcr-tcpd.c src/tcp/child.c src/tcp/rules.c src/tcp/proxy.c src/tcp/conntable.c
 dcr-tcpd_LIBS := $(LDLIBS_SKA)
@@ -94,6 +95,14 @@ fuzz-mx_EXTRA := src/mx/mx.c
 # Each program's block says what it is built from; BIN_TARGETS += etc.
 
 # dcr-header, dcr-when (src/header)
+BIN_TARGETS += dcr-header dcr-when
+dcr-header_SRCS := src/header/dcr-header.c src/header/hrules.c
+dcr-header_LIBS := $(LDLIBS_SKA)
+dcr-when_SRCS := src/header/dcr-when.c
+dcr-when_LIBS := $(LDLIBS_SKA)
+UNIT_TESTS += t-cond
+FUZZ_TARGETS += fuzz-hrules
+fuzz-hrules_EXTRA := src/header/hrules.c
 
 # dcr-dkimsign, dcr-dkimkey (src/dkim)
 

@@ -11,10 +11,11 @@
 #include <skalibs/exec.h>
 #include <skalibs/stralloc.h>
 #include <skalibs/strerr.h>
+#include <skalibs/types.h>
 
 #include <dcr/filter.h>
 
-static void say (char const *s)
+void dcr_filter_say (char const *s)
 {
   size_t n = strlen(s) ;
   char nl = '\n' ;
@@ -23,7 +24,7 @@ static void say (char const *s)
 
 void dcr_filter_refuse (int code, char const *reply)
 {
-  say(reply) ;
+  dcr_filter_say(reply) ;
   _exit(code) ;
 }
 
@@ -32,10 +33,21 @@ void dcr_filter_fail (char const *what)
   int e = errno ;
   stralloc sa = STRALLOC_ZERO ;
   if (stralloc_cats(&sa, "4.3.0 ") && stralloc_cats(&sa, PROG) && stralloc_cats(&sa, ": temporary failure") && stralloc_0(&sa))
-    say(sa.s) ;
-  else say("4.3.0 temporary failure") ;
+    dcr_filter_say(sa.s) ;
+  else dcr_filter_say("4.3.0 temporary failure") ;
   errno = e ;
   strerr_diefu1sys(111, what) ;
+}
+
+void dcr_filter_badconf (char const *file, unsigned int line, char const *why)
+{
+  char fmt[UINT_FMT] ;
+  stralloc sa = STRALLOC_ZERO ;
+  fmt[uint_fmt(fmt, line)] = 0 ;
+  if (stralloc_cats(&sa, "4.3.5 ") && stralloc_cats(&sa, PROG) && stralloc_cats(&sa, ": configuration error") && stralloc_0(&sa))
+    dcr_filter_say(sa.s) ;
+  else dcr_filter_say("4.3.5 configuration error") ;
+  strerr_dief5x(111, file, ":", fmt, ": ", why) ;
 }
 
 int dcr_filter_tmpfile (void)
@@ -65,7 +77,7 @@ void dcr_filter_next (char const *const *argv, int fd)
   exec(argv) ;
   {
     int e = errno ;
-    say("4.3.0 cannot run the next program of the chain") ;
+    dcr_filter_say("4.3.0 cannot run the next program of the chain") ;
     errno = e ;
   }
   strerr_dieexec(111, argv[0]) ;

@@ -11,6 +11,14 @@
    and exit code (100 permanent, 111 temporary). */
 extern void dcr_filter_refuse (int code, char const *reply) __attribute__((noreturn)) ;
 
+/* Print one reply line on stdout, and go on. */
+extern void dcr_filter_say (char const *reply) ;
+
+/* A configuration file is wrong: "PROG: fatal: FILE:LINE: WHY" on
+   stderr, "4.3.5 PROG: configuration error" as the reply, exit 111
+   (never lose or bounce mail because of a typo: the client retries). */
+extern void dcr_filter_badconf (char const *file, unsigned int line, char const *why) __attribute__((noreturn)) ;
+
 /* A system call failed: log "PROG: fatal: unable to WHAT: ERROR" on
    stderr, print "4.3.0 PROG: temporary failure" and exit 111. */
 extern void dcr_filter_fail (char const *what) __attribute__((noreturn)) ;
