@@ -13,6 +13,30 @@
 static int blank (char c) { return c == ' ' || c == '\t' ; }
 static int namechar (unsigned char c) { return c > 32 && c < 127 && c != ':' ; }
 
+/* glibc's regcomp expands repetitions into copies of the tree: "x++++"
+   or nested counts take it to gigabytes. Refuse what has no meaning in
+   POSIX EREs anyway (a repetition of a repetition), and bound the rest. */
+static int re_sane (char const *re)
+{
+  size_t n = strlen(re), counts = 0 ;
+  int lastrep = 0 ;
+  if (n > 512) return 0 ;
+  for (size_t i = 0 ; i < n ; i++)
+  {
+    char c = re[i] ;
+    int rep = c == '*' || c == '+' || c == '?' || c == '{' ;
+    if (c == '\\' && i + 1 < n) { i++ ; lastrep = 0 ; continue ; }
+    if (rep && lastrep) return 0 ;
+    if (c == '{')
+    {
+      if (++counts > 4) return 0 ;
+      while (i < n && re[i] != '}') i++ ;
+    }
+    lastrep = rep ;
+  }
+  return 1 ;
+}
+
 static char const *const actions[] = { "add", "prepend", "set", "remove", 0 } ;
 
 /* the next word of [*p, end): its start and length; *p after it */
@@ -67,6 +91,8 @@ static int removal (hrules *h, hrule *r, char const *p, char const *end, char co
   {
     size_t at = h->text.len ;
     if (!stralloc_catb(&h->text, p, end - p) || !stralloc_0(&h->text)) return -1 ;
+    if (!re_sane(h->text.s + at))
+    { *why = "a regular expression over 512 octets, with more than 4 {counts}, or a repetition of a repetition" ; return 0 ; }
     if (regcomp(&r->re, h->text.s + at, REG_EXTENDED | REG_ICASE | REG_NOSUB))
     { *why = "a bad regular expression (POSIX extended)" ; return 0 ; }
     r->hasre = 1 ;

@@ -160,7 +160,7 @@ static int holds (dcr_cond const *c, char const *pats, dcr_cond_msg const *m)
   {
     case DCR_COND_SENDER : return any(c, pats, sender, strlen(sender)) ;
     case DCR_COND_SENDER_DOMAIN :
-      return *sender && any(c, pats, dcr_addr_domain(sender), strlen(dcr_addr_domain(sender))) ;
+      return *sender && any(c, pats, dcr_addr_domainpart(sender), strlen(dcr_addr_domainpart(sender))) ;
     case DCR_COND_FROM_DOMAIN :
       return m->from_domain && any(c, pats, m->from_domain, strlen(m->from_domain)) ;
     case DCR_COND_IP : return ip_match(c, pats, m->ip) ;
@@ -199,7 +199,7 @@ void dcr_cond_msg_env (dcr_cond_msg *m)
   m->from_domain = 0 ;
 }
 
-char const *dcr_addr_domain (char const *addr)
+char const *dcr_addr_domainpart (char const *addr)
 {
   char const *at = strrchr(addr, '@') ;
   return at ? at + 1 : addr + strlen(addr) ;
@@ -248,7 +248,7 @@ static int first_domain (char const *v, size_t len, stralloc *sa)
   for (; p < segend ; p++)
   {
     char c = lower(*p) ;
-    if (c == ' ' || c == '\t') return 0 ;   /* not one domain */
+    if ((unsigned char)c <= ' ' || c == 127) return 0 ;   /* not one domain */
     if (!stralloc_catb(sa, &c, 1)) return -1 ;
   }
   return stralloc_0(sa) ? 1 : -1 ;

@@ -71,6 +71,6 @@ extern void dcr_cond_msg_env (dcr_cond_msg *m) ;
 extern int dcr_from_domain (char const *s, size_t len, stralloc *sa) ;
 
 /* The domain of an address (after its last '@'; "" if none) */
-extern char const *dcr_addr_domain (char const *addr) ;
+extern char const *dcr_addr_domainpart (char const *addr) ;
 
 #endif
