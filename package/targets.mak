@@ -109,8 +109,20 @@ fuzz-hrules_EXTRA := src/header/hrules.c
 # dcr-mimecheck (src/mime)
 
 # dcr-scan (src/scan)
+BIN_TARGETS += dcr-scan
+dcr-scan_SRCS := src/scan/dcr-scan.c src/scan/conn.c src/scan/parse.c src/scan/clamd.c src/scan/spamd.c src/scan/tag.c
+dcr-scan_LIBS := $(LDLIBS_SKA)
+FUZZ_TARGETS += fuzz-scan
+fuzz-scan_EXTRA := src/scan/parse.c
 
 # dcr-rewrite, dcr-footer (src/rewrite, src/footer)
 
 # ---- The TLS SNI splicer (issue 7, doc/dcr-sniproxy.md): on libowfat ----
 # dcr-sniproxy (src/sni)
+OWFAT_TARGETS += dcr-sniproxy
+dcr-sniproxy_SRCS := src/sni/dcr-sniproxy.c src/sni/hello.c src/sni/httphost.c src/sni/rules.c src/sni/log.c src/sni/loop.c src/sni/conn.c src/sni/workers.c
+dcr-sniproxy_LIBS := -lowfat
+OWFAT_FUZZ_TARGETS += fuzz-sni-hello fuzz-sni-http fuzz-sni-rules
+fuzz-sni-hello_EXTRA := src/sni/hello.c
+fuzz-sni-http_EXTRA := src/sni/httphost.c src/sni/hello.c
+fuzz-sni-rules_EXTRA := src/sni/rules.c src/sni/hello.c
