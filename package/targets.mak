@@ -105,6 +105,12 @@ FUZZ_TARGETS += fuzz-hrules
 fuzz-hrules_EXTRA := src/header/hrules.c
 
 # dcr-dkimsign, dcr-dkimkey (src/dkim)
+BIN_TARGETS += dcr-dkimsign dcr-dkimkey
+DKIM_SRCS := src/dkim/canon.c src/dkim/domain.c src/dkim/sign.c src/dkim/key.c src/dkim/keys.c
+dcr-dkimsign_SRCS := src/dkim/dcr-dkimsign.c $(DKIM_SRCS)
+dcr-dkimsign_LIBS := $(LDLIBS_TLS) $(LDLIBS_SKA)
+dcr-dkimkey_SRCS := src/dkim/dcr-dkimkey.c $(DKIM_SRCS)
+dcr-dkimkey_LIBS := $(LDLIBS_TLS) $(LDLIBS_SKA)
 
 # dcr-mimecheck (src/mime)
 
