@@ -240,6 +240,8 @@ class Gateway(object):
     env         {VAR: value} added to dcr-tcpd's environment
     relayclient True: a rules file giving RELAYCLIENT= to loopback peers
     child       argv replacing "dcr-enqueue QUEUEDIR" (None: dcr-enqueue)
+    filters     argv lists run in order before dcr-enqueue QUEUEDIR (the
+                message chain); '{dir}' in a word is the gateway's temp dir
     capture     True: run tests/lib/dcr-capture in front of the child; it
                 keeps the SMTP_* environment and the message the child
                 saw (see .captures())
@@ -253,8 +255,9 @@ class Gateway(object):
                  tcpd_opts=(), max_size=None, conf=None, env=None,
                  relayclient=False, child=None, capture=False,
                  host='127.0.0.1', hostname='mx.dcrtest', ready_timeout=5,
-                 server='dcr-tcpd'):
+                 server='dcr-tcpd', filters=None):
         self.server = server
+        self.filters = [list(f) for f in (filters or [])]
         self.routes = routes
         self.tcprules = tcprules
         self.smtpd_opts = list(smtpd_opts)
@@ -319,6 +322,8 @@ class Gateway(object):
         child = self.child
         if child is None:
             child = [bin_path('dcr-enqueue'), self.queue]
+            for f in reversed(self.filters):
+                child = [w.replace('{dir}', self.dir) for w in f] + child
         if self.capture:
             child = ['/usr/bin/python3', '-S', CAPTURE, self.path('capture')] + list(child)
         if self.server == 'tcpserver':
