@@ -4,8 +4,11 @@
    Runs a filter on some mail only: when every condition holds, execs
    FILTER... NEXT... (the filter execs NEXT in its turn, contract 3);
    otherwise execs NEXT... directly. Blocks nest: the block ends at the
-   '}' that matches its '{'. The message is only read (its header, when
-   a condition is on from-domain), then rewound. */
+   '}' that matches its '{'. Under execlineb (dcr-setup's run scripts)
+   the braces are execline's own: it passes the block's words with a
+   leading space and ends it with an empty word, and that form is read
+   too. The message is only read (its header, when a condition is on
+   from-domain), then rewound. */
 
 #include <string.h>
 
@@ -47,7 +50,7 @@ int main (int argc, char const *const *argv)
   int i = 1, block, depth, needs_from = 0, yes = 1 ;
   char const **av ;
   PROG = "dcr-when" ;
-  for (; i < argc && strcmp(argv[i], "{") ; i++)
+  for (; i < argc && strcmp(argv[i], "{") && argv[i][0] != ' ' && argv[i][0] ; i++)
   {
     dcr_cond c ;
     char const *why = "" ;
@@ -58,13 +61,26 @@ int main (int argc, char const *const *argv)
     if (!genalloc_append(dcr_cond, &conds, &c)) nomem() ;
   }
   if (i == 1 || i >= argc) dieusage() ;
-  block = ++i ;
-  for (depth = 1 ; i < argc ; i++)
+  if (!strcmp(argv[i], "{"))
   {
-    if (!strcmp(argv[i], "{")) depth++ ;
-    else if (!strcmp(argv[i], "}") && !--depth) break ;
+    block = ++i ;
+    for (depth = 1 ; i < argc ; i++)
+    {
+      if (!strcmp(argv[i], "{")) depth++ ;
+      else if (!strcmp(argv[i], "}") && !--depth) break ;
+    }
+    if (i >= argc) strerr_dief1x(100, "no '}' ends the block") ;
   }
-  if (i >= argc) strerr_dief1x(100, "no '}' ends the block") ;
+  else
+  {   /* execline's block: " word"... then "" */
+    block = i ;
+    for (; i < argc && argv[i][0] ; i++)
+    {
+      if (argv[i][0] != ' ') strerr_dief3x(100, "not in the block: ", argv[i], " (an execline block is ended by an empty word)") ;
+      ((char const **)argv)[i] = argv[i] + 1 ;   /* one level of quoting off */
+    }
+    if (i >= argc) strerr_dief1x(100, "no empty word ends the execline block") ;
+  }
   if (i == block) strerr_dief1x(100, "an empty block") ;
   if (i + 1 >= argc) dieusage() ;
 

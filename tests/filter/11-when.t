@@ -44,6 +44,21 @@ def main():
     r = run_filter(['dcr-when', 'ip=198.51.100.0/24', '{'] + refuse + ['}'], MSG)
     ok(r.rc == 0 and r.message == MSG, 'other clients pass')
 
+    # under execlineb, as in dcr-setup's run scripts: execline's own blocks
+    with open(os.path.join(d, 'm'), 'wb') as f:
+        f.write(MSG)
+    script = '%s rcpt-domain=example.com { %s sender-domain=example.org { %s -f %s } } /bin/cat' % (
+        bin_path('dcr-when'), bin_path('dcr-when'), bin_path('dcr-header'), rules)
+    with open(os.path.join(d, 'm'), 'rb') as stdin:
+        p = subprocess.run(['execlineb', '-Pc', script], stdin=stdin, capture_output=True,
+                           env=dict(os.environ, SMTP_RECIPIENTS='a@example.com', SMTP_SENDER='s@example.org'))
+    ok(p.returncode == 0 and p.stdout.count(b'X-Tagged: yes') == 1 and p.stdout.endswith(b'body\n'),
+       'execline blocks, nested: the inner filter ran once')
+    with open(os.path.join(d, 'm'), 'rb') as stdin:
+        p = subprocess.run(['execlineb', '-Pc', script], stdin=stdin, capture_output=True,
+                           env=dict(os.environ, SMTP_RECIPIENTS='a@example.com', SMTP_SENDER='s@elsewhere.test'))
+    is_(p.stdout, MSG, 'execline blocks, inner condition false: the message as it was')
+
     def usage(args):
         p = subprocess.run([bin_path('dcr-when')] + args, stdin=subprocess.DEVNULL, capture_output=True)
         return p.returncode, p.stderr.decode()
@@ -52,7 +67,9 @@ def main():
                       (['rcpt-domain=a.test', '{', '}', 'true'], 'empty block'),
                       (['rcpt-domain=a.test', '{', 'true', '}'], 'usage'),
                       (['colour=red', '{', 'true', '}', 'true'], 'not a condition'),
-                      (['ip=1.2.3.4/99', '{', 'true', '}', 'true'], 'CIDR')]:
+                      (['ip=1.2.3.4/99', '{', 'true', '}', 'true'], 'CIDR'),
+                      (['ip=1.2.3.4', ' true', 'x', '', 'true'], 'not in the block'),
+                      (['ip=1.2.3.4', ' true', ' x'], 'no empty word')]:
         rc, err = usage(args)
         ok(rc == 100 and why in err, 'bad command line %r: exit 100, says %r' % (' '.join(args), why))
 
