@@ -194,7 +194,7 @@ class Clamd(_Daemon):
 
 class Spamd(_Daemon):
     """spamd with the Debian rules (/usr/share/spamassassin), local tests
-    only (-L), no user config (-x), no Bayes, no auto-whitelist; children
+    only (-L), no user config (-x), no Bayes; children
     run as nobody when started as root."""
     name = 'spamd'
 
@@ -206,7 +206,7 @@ class Spamd(_Daemon):
                 shutil.copy(os.path.join('/etc/spamassassin', n), site)
         with open(os.path.join(site, 'local.cf'), 'w') as f:
             f.write('required_score 5.0\nuse_bayes 0\nbayes_auto_learn 0\nskip_rbl_checks 1\n'
-                    'use_razor2 0\nuse_pyzor 0\nuse_auto_whitelist 0\n')
+                    'use_razor2 0\nuse_pyzor 0\n')
         argv = ['spamd', '-L', '-x', '-H', self.dir, '--siteconfigpath=' + site,
                 '--listen=127.0.0.1:%d' % self.port, '--listen=' + self.sock,
                 '--allowed-ips=127.0.0.1', '--pidfile=' + os.path.join(self.dir, 'pid'),
