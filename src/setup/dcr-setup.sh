@@ -7,7 +7,7 @@
 set -eu
 
 PROG=dcr-setup
-USAGE="dcr-setup dir [ --hostname name ] [ --smtp addr:port ]... [ --smtps addr:port ]... [ --submission addr:port ]... [ --cert file [ --key file ] ] [ --certdir dir ] [ --users file ] [ --route 'pattern targets [options]' ]... [ --relay-net cidr ]... [ --max-conns n ] [ --max-per-ip n ] [ --max-size bytes ] [ --bindir dir ] [ --basedir path ] [ --force ]"
+USAGE="dcr-setup dir [ --hostname name ] [ --smtp addr:port ]... [ --smtps addr:port ]... [ --submission addr:port ]... [ --cert file [ --key file ] ] [ --certdir dir ] [ --users file ] [ --route 'pattern targets [options]' ]... [ --relay-net cidr ]... [ --filter 'prog args' ]... [ --max-conns n ] [ --max-per-ip n ] [ --max-size bytes ] [ --bindir dir ] [ --basedir path ] [ --force ]"
 EXECLINEB=/usr/bin/execlineb
 nl='
 '
@@ -135,6 +135,26 @@ check_route() {
   done
 }
 
+# --filter 'PROG ARGS...': one line of the run script, between dcr-smtpd
+# and dcr-enqueue (execline syntax: braces are blocks, as dcr-when wants)
+check_filter() {
+  cf_cmd=$1
+  set -f; set -- $1; set +f
+  [ $# -ge 1 ] || die100 "--filter: an empty command"
+  case $1 in
+    dcr-enqueue|*/dcr-enqueue) die100 "--filter: dcr-enqueue ends every chain already: $cf_cmd" ;;
+    [{}]*|-*) die100 "--filter: want a program first: $cf_cmd" ;;
+  esac
+  cf_open=0 cf_close=0
+  for cf_w; do
+    case $cf_w in '{') cf_open=$((cf_open+1)) ;; '}') cf_close=$((cf_close+1)) ;; esac
+    case $cf_w in *'#'*|*'$'*|*'"'*|*"'"*|*'\\'*)
+      die100 "--filter: '#', '\$', quotes and backslashes are not taken (the line goes into an execline script): $cf_cmd" ;;
+    esac
+  done
+  [ $cf_open = $cf_close ] || die100 "--filter: { and } do not pair up: $cf_cmd"
+}
+
 # --relay-net CIDR -> r_net (with its prefix length)
 parse_net() {
   case $1 in
@@ -184,7 +204,7 @@ check_tls_auth() {
 
 dir='' hostname='' bindir='' basedir='' force=0
 max_conns=1000 max_per_ip=50 max_size=52428800 max_rcpt=1000
-listen_list='' route_list='' relay_list='' only_args=0
+listen_list='' route_list='' relay_list='' filter_list='' only_args=0
 cert='' key='' certdir='' users=''
 
 while [ $# -gt 0 ]; do
@@ -210,7 +230,7 @@ while [ $# -gt 0 ]; do
       [ $hasval = 0 ] || dieusage "option $opt takes no argument"
       force=1; continue ;;
     --hostname|--smtp|--smtps|--submission|--cert|--key|--certdir|--users|\
-    --route|--relay-net|--max-conns|--max-per-ip|--max-size|--bindir|--basedir) ;;
+    --route|--relay-net|--filter|--max-conns|--max-per-ip|--max-size|--bindir|--basedir) ;;
     *) dieusage "unknown option $opt" ;;
   esac
   if [ $hasval = 0 ]; then
@@ -239,6 +259,9 @@ while [ $# -gt 0 ]; do
     --route)
       set -f; check_route "$val"; set +f
       route_list="$route_list$cr_line$nl" ;;
+    --filter)
+      check_filter "$val"
+      filter_list="$filter_list$val$nl" ;;
     --relay-net)
       parse_net "$val"
       case "$nl$relay_list" in
@@ -417,11 +440,17 @@ EOF
 # stderr goes to the logger (log/run). doc/tls.md.
 EOF
   fi
+  if [ -n "$filter_list" ]; then
+    printf '%s\n' '# the filters (--filter) run from the instance directory (their' \
+      '# relative paths are under it) and find dcrouter programs in PATH.' \
+      "cd $basedir" "export PATH $bindir:/usr/bin:/bin"
+  fi
   printf '%s\n' 'fdmove -c 2 1' \
     "$bindir/dcr-tcpd -d 3 -c $max_conns -C $max_per_ip -r $basedir/conf/tcprules $s_host $s_port"
   [ -z "$g_tlsd" ] || printf '%s\n' "$g_tlsd"
-  printf '%s\n' "$bindir/dcr-smtpd -c $basedir/conf -S $basedir/queue/tmp$g_auth" \
-    "$bindir/dcr-enqueue $basedir/queue"
+  printf '%s\n' "$bindir/dcr-smtpd -c $basedir/conf -S $basedir/queue/tmp$g_auth"
+  [ -z "$filter_list" ] || printf '%s' "$filter_list"
+  printf '%s\n' "$bindir/dcr-enqueue $basedir/queue"
 }
 
 # AUTH's checkpassword program (dcr-smtpd -a), when --users is given
