@@ -233,8 +233,9 @@ class Spamd(_Daemon):
 
 class FakeScanner(object):
     """A hostile or broken scanner on a loopback port: mode 'silent'
-    (reads what comes and never answers), 'close' (hangs up at once), or
-    bytes (read a little, answer them, hang up)."""
+    (reads what comes and never answers), 'noread' (accepts, reads
+    nothing, never answers), 'close' (hangs up at once), or bytes (read
+    a little, answer them, hang up)."""
 
     def __init__(self, mode):
         self.mode = mode
@@ -253,6 +254,10 @@ class FakeScanner(object):
                 c.close()
                 return
             c.settimeout(0.2)
+            if self.mode == 'noread':
+                while not self.stopping:
+                    time.sleep(0.1)
+                return
             if self.mode == 'silent':
                 while not self.stopping:
                     try:
@@ -300,6 +305,35 @@ class FakeScanner(object):
         self.thread.join(2)
         for t in self.conns:
             t.join(2)
+        self.srv.close()
+        return False
+
+
+class Unanswered(object):
+    """A loopback port where a connect hangs: a listening socket that
+    never accepts, its backlog filled by connections of our own (Linux
+    then drops the SYNs of the next one)."""
+
+    def __enter__(self):
+        self.srv = socket.socket()
+        self.srv.bind(('127.0.0.1', 0))
+        self.srv.listen(0)
+        self.addr = '127.0.0.1:%d' % self.srv.getsockname()[1]
+        self.fill = []
+        for _ in range(4):
+            c = socket.socket()
+            c.setblocking(False)
+            try:
+                c.connect(self.srv.getsockname())
+            except BlockingIOError:
+                pass
+            self.fill.append(c)
+        time.sleep(0.2)
+        return self
+
+    def __exit__(self, *exc):
+        for c in self.fill:
+            c.close()
         self.srv.close()
         return False
 
