@@ -1,0 +1,90 @@
+/* ISC license. */
+
+#include <errno.h>
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "log.h"
+
+#define PROG "dcr-sniproxy"
+
+static int needs_quotes (char const *s)
+{
+  if (!*s) return 1 ;
+  for (; *s ; s++)
+  {
+    unsigned char c = *s ;
+    if (c <= ' ' || c >= 0x7f || c == '"' || c == '=' || c == '\\') return 1 ;
+  }
+  return 0 ;
+}
+
+static size_t put (char *buf, size_t len, size_t max, char const *s, size_t n)
+{
+  if (len + n > max) n = max - len ;
+  memcpy(buf + len, s, n) ;
+  return len + n ;
+}
+
+size_t sni_log_kv (char *buf, size_t len, size_t max, char const *key, char const *value)
+{
+  static char const hex[] = "0123456789abcdef" ;
+  if (len) len = put(buf, len, max, " ", 1) ;
+  len = put(buf, len, max, key, strlen(key)) ;
+  len = put(buf, len, max, "=", 1) ;
+  if (!value) value = "" ;
+  if (!needs_quotes(value)) return put(buf, len, max, value, strlen(value)) ;
+  len = put(buf, len, max, "\"", 1) ;
+  for (; *value ; value++)
+  {
+    unsigned char c = *value ;
+    char esc[4] = { '\\', c, 0, 0 } ;
+    if (c == '"' || c == '\\') len = put(buf, len, max, esc, 2) ;
+    else if (c < ' ' || c >= 0x7f)
+    {
+      esc[1] = 'x' ; esc[2] = hex[c >> 4] ; esc[3] = hex[c & 15] ;
+      len = put(buf, len, max, esc, 4) ;
+    }
+    else len = put(buf, len, max, (char *)&c, 1) ;
+  }
+  return put(buf, len, max, "\"", 1) ;
+}
+
+void sni_log (char const *key, ...)
+{
+  char buf[SNI_LOG_MAX] ;
+  size_t len = 0 ;
+  int e = errno ;
+  va_list ap ;
+  len = put(buf, len, sizeof(buf) - 1, PROG ":", sizeof(PROG)) ;
+  va_start(ap, key) ;
+  while (key)
+  {
+    char const *value = va_arg(ap, char const *) ;
+    len = sni_log_kv(buf, len, sizeof(buf) - 1, key, value) ;
+    key = va_arg(ap, char const *) ;
+  }
+  va_end(ap) ;
+  buf[len++] = '\n' ;
+  /* one write: lines from the workers do not interleave */
+  while (write(2, buf, len) < 0 && errno == EINTR) ;
+  errno = e ;
+}
+
+void sni_die (int code, char const *what, char const *more)
+{
+  char buf[SNI_LOG_MAX] ;
+  size_t len = 0 ;
+  len = put(buf, len, sizeof(buf) - 1, PROG ": fatal: ", sizeof(PROG ": fatal: ") - 1) ;
+  len = put(buf, len, sizeof(buf) - 1, what, strlen(what)) ;
+  if (more)
+  {
+    len = put(buf, len, sizeof(buf) - 1, ": ", 2) ;
+    len = put(buf, len, sizeof(buf) - 1, more, strlen(more)) ;
+  }
+  buf[len++] = '\n' ;
+  while (write(2, buf, len) < 0 && errno == EINTR) ;
+  _exit(code) ;
+}

@@ -1,0 +1,18 @@
+/* ISC license. */
+/* dcr-sniproxy's own key=value log lines on stderr, quoted as
+   src/lib/log.c quotes them (that file is skalibs code: not linked here). */
+#ifndef SNI_LOG_H
+#define SNI_LOG_H
+
+#include <stddef.h>
+
+#define SNI_LOG_MAX 2048
+
+/* appends " key=value" (quoted when needed) to buf[0..len), at most max */
+extern size_t sni_log_kv (char *buf, size_t len, size_t max, char const *key, char const *value) ;
+/* sni_log("event", "close", "client", ip, ..., (char *)0): one write(2) */
+extern void sni_log (char const *key, ...) ;
+/* a fatal error at start: "dcr-sniproxy: fatal: what" and exit(code) */
+extern void sni_die (int code, char const *what, char const *more) ;
+
+#endif
