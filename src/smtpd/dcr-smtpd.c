@@ -20,7 +20,7 @@
 #include <dcr/conf.h>
 #include "smtpd.h"
 
-#define USAGE "dcr-smtpd [ -c confdir ] [ -h hostname ] [ -a checkpassword ] [ -r ] [ -s maxsize ] [ -n maxrcpt ] [ -R routes ] [ -g greetdelay ] [ -e maxerrors ] [ -t timeout ] [ -T datatimeout ] [ -S spooldir ] prog..."
+#define USAGE "dcr-smtpd [ -c confdir ] [ -h hostname ] [ -a checkpassword ] [ -r ] [ -s maxsize ] [ -n maxrcpt ] [ -1 ] [ -R routes ] [ -g greetdelay ] [ -e maxerrors ] [ -t timeout ] [ -T datatimeout ] [ -S spooldir ] prog..."
 #define dieusage() strerr_dieusage(100, USAGE)
 
 static char inbuf[SMTPD_INSIZE] ;
@@ -79,7 +79,7 @@ typedef struct opts_s opts ;
 struct opts_s
 {
   char const *confdir, *hostname, *routes, *spooldir, *checker ;
-  int authrequired ;
+  int authrequired, onedomain ;
   char const *size, *rcpt, *greet ;
   unsigned long long maxerrors, timeout, datatimeout ;
 } ;
@@ -89,7 +89,7 @@ static int options (int argc, char const *const *argv, opts *o)
   subgetopt l = SUBGETOPT_ZERO ;
   for (;;)
   {
-    int opt = subgetopt_r(argc, argv, "c:h:s:n:R:g:e:t:T:S:a:r", &l) ;
+    int opt = subgetopt_r(argc, argv, "c:h:s:n:R:g:e:t:T:S:a:r1", &l) ;
     if (opt == -1) break ;
     switch (opt)
     {
@@ -105,6 +105,7 @@ static int options (int argc, char const *const *argv, opts *o)
       case 'S' : o->spooldir = l.arg ; break ;
       case 'a' : o->checker = l.arg ; break ;
       case 'r' : o->authrequired = 1 ; break ;
+      case '1' : o->onedomain = 1 ; break ;
       default : dieusage() ;
     }
   }
@@ -115,9 +116,10 @@ static int options (int argc, char const *const *argv, opts *o)
 static unsigned long long configure (opts *o, smtpd *ss)
 {
   static char namebuf[256] ;
-  unsigned long long maxsize = 52428800, maxrcpt = 1000, greetdelay = 0 ;
+  unsigned long long maxsize = 52428800, maxrcpt = 1000, greetdelay = 0, onedomain = 0 ;
   if (o->size) maxsize = num(o->size) ; else confnum(o->confdir, "max-size", &maxsize) ;
   if (o->rcpt) maxrcpt = num(o->rcpt) ; else confnum(o->confdir, "max-rcpt", &maxrcpt) ;
+  if (o->onedomain) onedomain = 1 ; else confnum(o->confdir, "one-domain", &onedomain) ;
   if (o->greet) greetdelay = num(o->greet) ; else confnum(o->confdir, "greet-delay", &greetdelay) ;
   if (!o->hostname && o->confdir && conffile(o->confdir, "hostname", namebuf, sizeof(namebuf)) && namebuf[0]) o->hostname = namebuf ;
   if (!o->hostname)
@@ -140,6 +142,7 @@ static unsigned long long configure (opts *o, smtpd *ss)
   ss->hostname = o->hostname ;
   ss->maxsize = maxsize ;
   ss->maxrcpt = maxrcpt ;
+  ss->onedomain = !!onedomain ;
   ss->maxerrors = o->maxerrors > 100000 ? 100000 : o->maxerrors ;
   ss->timeout = o->timeout ;
   ss->datatimeout = o->datatimeout ;

@@ -66,6 +66,21 @@ static int allowed (smtpd const *s, dcr_addr const *r)
   return dcr_routes_local(&s->routes, r->addr + r->at + 1, r->len - r->at - 1) ;
 }
 
+/* -1: another domain than the first recipient's (ASCII case ignored) */
+static int otherdomain (smtpd const *s, dcr_addr const *r)
+{
+  char const *first = s->rcpts.s, *nl, *at ;
+  size_t flen, dlen = r->kind == DCR_ADDR_PM ? 0 : r->len - r->at - 1 ;
+  char const *d = r->addr + r->len - dlen ;
+  if (!s->onedomain || !s->nrcpt) return 0 ;
+  nl = memchr(first, '\n', s->rcpts.len) ;
+  flen = nl ? (size_t)(nl - first) : s->rcpts.len ;
+  at = memrchr(first, '@', flen) ;
+  first = at ? at + 1 : first + flen ;
+  flen -= first - s->rcpts.s ;
+  return flen != dlen || strncasecmp(first, d, dlen) ;
+}
+
 static int add (stralloc *sa, unsigned int n, char const *x)
 {
   return (!n || stralloc_catb(sa, "\n", 1)) && stralloc_cats(sa, x) ;
@@ -101,6 +116,11 @@ void smtpd_rcpt (smtpd *s, char const *a, size_t len)
     return ;
   }
   if (seen(s, r.addr, r.len)) { smtpd_put(s, "250 2.1.5 Ok (duplicate)") ; return ; }
+  if (otherdomain(s, &r))
+  {   /* one policy per transaction (doc/filters.md): the client sends it again later */
+    smtpd_put(s, "452 4.5.3 one domain per message here: send this recipient in another transaction") ;
+    return ;
+  }
   dcr_esmtp_notify_fmt(nfy, p.notify) ;
   if (s->nrcpt >= s->maxrcpt
    || s->rcpts.len + 1 + r.len > SMTPD_ENVVAR_MAX

@@ -38,6 +38,7 @@ struct smtpd_s
   char const *hostname ;
   unsigned long long maxsize ;
   unsigned int maxrcpt ;
+  int onedomain ;                 /* -1: the recipients of a message share one domain */
   unsigned int maxerrors ;        /* 0: no limit */
   unsigned int timeout ;          /* seconds, per command read */
   unsigned int datatimeout ;      /* seconds, per data read and for the child */
