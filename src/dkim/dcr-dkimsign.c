@@ -88,8 +88,8 @@ static int names_ok (char const *s)
   return from ;
 }
 
-/* the domain to sign for: From's, else (with -s) the sender's */
-static int pickdomain (char const *hdr, size_t len, int usesender, stralloc *dom)
+/* the domain of From: */
+static int fromdomain (char const *hdr, size_t len, stralloc *dom)
 {
   stralloc v = STRALLOC_ZERO ;
   size_t pos = 0 ;
@@ -103,11 +103,15 @@ static int pickdomain (char const *hdr, size_t len, int usesender, stralloc *dom
       break ;
     }
   stralloc_free(&v) ;
-  if (!r && usesender)
-  {
-    char const *s = getenv("SMTP_SENDER") ;
-    if (s && *s) r = dkim_addr_domain(s, dom) ;
-  }
+  return r ;
+}
+
+/* the key for a domain: 1 found, 0 none; a configuration error dies */
+static int findkey (char const *keysdir, char const *domain, char const *selector, stralloc *file, stralloc *sel)
+{
+  char const *why ;
+  int r = dkim_keys_find(keysdir, domain, selector, file, sel, &why) ;
+  if (r < 0) confdie(file->len ? file->s : keysdir, why) ;
   return r ;
 }
 
@@ -209,10 +213,14 @@ int main (int argc, char const *const *argv)
   if (!r) skip(argv, "header-too-large", 0) ;
   fend = fieldsend(hdr.s, hdr.len, &bstart) ;
 
-  if (!pickdomain(hdr.s, fend, usesender, &dom)) skip(argv, "no-domain", 0) ;
-  r = dkim_keys_find(keysdir, dom.s, selector, &file, &sel, &why) ;
-  if (r < 0) confdie(file.len ? file.s : keysdir, why) ;
-  if (!r) skip(argv, "no-key", dom.s) ;
+  /* From's domain; with -s, the sender's when From's has no key */
+  r = fromdomain(hdr.s, fend, &dom) && findkey(keysdir, dom.s, selector, &file, &sel) ;
+  if (!r && usesender)
+  {
+    char const *sender = getenv("SMTP_SENDER") ;
+    if (sender && *sender && dkim_addr_domain(sender, &dom)) r = findkey(keysdir, dom.s, selector, &file, &sel) ;
+  }
+  if (!r) skip(argv, dom.len ? "no-key" : "no-domain", dom.len ? dom.s : 0) ;
   if (!dkim_key_load(&key, file.s, &why)) confdie(file.s, why) ;
 
   dkim_body_init(&body, brelaxed) ;

@@ -24,7 +24,7 @@ static int takedomain (stralloc *sa)
 {
   size_t at = sa->len, i, j = 0 ;
   while (at && sa->s[at-1] != '@') at-- ;
-  if (!at) return 0 ;
+  if (!at) { sa->len = 0 ; return 0 ; }
   for (i = at ; i < sa->len ; i++)
   {
     char c = sa->s[i] ;
@@ -32,8 +32,8 @@ static int takedomain (stralloc *sa)
     sa->s[j++] = c >= 'A' && c <= 'Z' ? c + 32 : c ;
   }
   sa->len = j ;
-  if (!dkim_domain_ok(sa->s, sa->len)) return 0 ;
-  return stralloc_0(sa) ;
+  if (!dkim_domain_ok(sa->s, sa->len) || !stralloc_0(sa)) { sa->len = 0 ; return 0 ; }
+  return 1 ;
 }
 
 int dkim_from_domain (char const *v, size_t n, stralloc *sa)
@@ -76,7 +76,9 @@ int dkim_from_domain (char const *v, size_t n, stralloc *sa)
         content = 1 ;
     }
   }
-  return content && takedomain(sa) ;
+  if (content) return takedomain(sa) ;
+  sa->len = 0 ;
+  return 0 ;
 }
 
 int dkim_addr_domain (char const *addr, stralloc *sa)

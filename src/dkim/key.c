@@ -19,12 +19,13 @@ struct loadst_s { dkim_key *k ; int got ; char const **why ; } ;
 static int onobject (char const *name, unsigned char const *der, size_t len, void *arg)
 {
   loadst *st = arg ;
+  if (!strcmp(name, "EC PRIVATE KEY")) { *st->why = "not an RSA key (an EC key: only rsa-sha256 is made here)" ; return 0 ; }
   if (strcmp(name, "RSA PRIVATE KEY") && strcmp(name, "PRIVATE KEY")) return 1 ;   /* a certificate beside it */
   if (st->got) { *st->why = "more than one private key" ; return 0 ; }
   br_skey_decoder_init(&st->k->dc) ;
   br_skey_decoder_push(&st->k->dc, der, len) ;
   if (br_skey_decoder_last_error(&st->k->dc)) { *st->why = "unreadable private key" ; return 0 ; }
-  if (br_skey_decoder_key_type(&st->k->dc) != BR_KEYTYPE_RSA) { *st->why = "not an RSA key" ; return 0 ; }
+  if (br_skey_decoder_key_type(&st->k->dc) != BR_KEYTYPE_RSA) { *st->why = "not an RSA key (only rsa-sha256 is made here)" ; return 0 ; }
   st->got = 1 ;
   return 1 ;
 }
