@@ -148,11 +148,13 @@ check_filter() {
   cf_open=0 cf_close=0
   for cf_w; do
     case $cf_w in '{') cf_open=$((cf_open+1)) ;; '}') cf_close=$((cf_close+1)) ;; esac
-    case $cf_w in *'#'*|*'$'*|*'"'*|*"'"*|*'\\'*)
-      die100 "--filter: '#', '\$', quotes and backslashes are not taken (the line goes into an execline script): $cf_cmd" ;;
+    case $cf_w in *'#'*|*'$'*|*"'"*|*'\\'*)
+      die100 "--filter: '#', '\$', single quotes and backslashes are not taken (the line goes into an execline script; a word with blanks goes in double quotes): $cf_cmd" ;;
     esac
   done
   [ $cf_open = $cf_close ] || die100 "--filter: { and } do not pair up: $cf_cmd"
+  cf_q=$(printf '%s' "$cf_cmd" | tr -cd '"' | wc -c)
+  [ $((cf_q % 2)) = 0 ] || die100 "--filter: a double quote is not closed: $cf_cmd"
 }
 
 # --relay-net CIDR -> r_net (with its prefix length)

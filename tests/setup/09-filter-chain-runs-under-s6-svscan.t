@@ -28,7 +28,8 @@ def main():
     try:
         for bad, why in [('', 'empty'), ('dcr-enqueue /q', 'ends every chain'),
                          ('dcr-when rcpt-domain=a.test { dcr-header -f x', 'pair up'),
-                         ('dcr-header -f "a b"', 'quotes'), ('{ x }', 'program first')]:
+                         ("dcr-header -f 'a b'", 'single quotes'), ('dcr-scan -S "[SPAM] x', 'not closed'),
+                         ('{ x }', 'program first')]:
             r = subprocess.run([bin_path('dcr-setup'), os.path.join(tmp, 'bad'), '--smtp', '127.0.0.1:1',
                                 '--route', 'example.test maildir:/x', '--filter', bad],
                                capture_output=True, text=True, timeout=30)
@@ -40,7 +41,7 @@ def main():
         r = subprocess.run([bin_path('dcr-setup'), inst, '--hostname', 'mx.setup.test',
                             '--smtp', '127.0.0.1:%d' % port,
                             '--route', 'example.test maildir:%s/mail' % tmp,
-                            '--filter', 'dcr-header -f conf/header-first',
+                            '--filter', 'dcr-header -f "conf/header first"',
                             '--filter', 'dcr-when rcpt-domain=example.test { dcr-header -f conf/header-example }',
                             '--filter', 'dcr-when rcpt-domain=other.test { dcr-header -f conf/header-other }'],
                            capture_output=True, text=True, timeout=30)
@@ -52,13 +53,13 @@ def main():
             script = f.read()
         lines = [l for l in script.split('\n') if l and not l.startswith('#')]
         i = [k for k, l in enumerate(lines) if '/dcr-smtpd ' in l][0]
-        is_(lines[i + 1:i + 4], ['dcr-header -f conf/header-first',
+        is_(lines[i + 1:i + 4], ['dcr-header -f "conf/header first"',
                                  'dcr-when rcpt-domain=example.test { dcr-header -f conf/header-example }',
                                  'dcr-when rcpt-domain=other.test { dcr-header -f conf/header-other }'],
             'the filters follow dcr-smtpd, in the order given')
         like(lines[i + 4], r'/dcr-enqueue ', 'dcr-enqueue ends the chain')
         ok('cd %s' % inst in lines, 'the run script works from the instance directory')
-        for name, text in [('header-first', 'add X-First: $DCR_ID\n'),
+        for name, text in [('header first', 'add X-First: $DCR_ID\n'),
                            ('header-example', 'add X-Example: yes\n'),
                            ('header-other', 'add X-Other: yes\n')]:
             with open(os.path.join(inst, 'conf', name), 'w') as f:
