@@ -7,7 +7,7 @@
 set -eu
 
 PROG=dcr-setup
-USAGE="dcr-setup dir [ --hostname name ] [ --smtp addr:port ]... [ --smtps addr:port ]... [ --submission addr:port ]... [ --cert file [ --key file ] ] [ --certdir dir ] [ --users file ] [ --route 'pattern targets [options]' ]... [ --relay-net cidr ]... [ --filter 'prog args' ]... [ --max-conns n ] [ --max-per-ip n ] [ --max-size bytes ] [ --bindir dir ] [ --basedir path ] [ --force ]"
+USAGE="dcr-setup dir [ --hostname name ] [ --smtp addr:port ]... [ --smtps addr:port ]... [ --submission addr:port ]... [ --cert file [ --key file ] ] [ --certdir dir ] [ --users file ] [ --route 'pattern targets [options]' ]... [ --relay-net cidr ]... [ --filter 'prog args' ]... [ --one-domain ] [ --max-conns n ] [ --max-per-ip n ] [ --max-size bytes ] [ --bindir dir ] [ --basedir path ] [ --force ]"
 EXECLINEB=/usr/bin/execlineb
 nl='
 '
@@ -204,7 +204,7 @@ check_tls_auth() {
 
 # ------------------------------------------------------------ options
 
-dir='' hostname='' bindir='' basedir='' force=0
+dir='' hostname='' bindir='' basedir='' force=0 one_domain=0
 max_conns=1000 max_per_ip=50 max_size=52428800 max_rcpt=1000
 listen_list='' route_list='' relay_list='' filter_list='' only_args=0
 cert='' key='' certdir='' users=''
@@ -228,9 +228,10 @@ while [ $# -gt 0 ]; do
     continue
   fi
   case $opt in
-    --force)
+    --force|--one-domain)
       [ $hasval = 0 ] || dieusage "option $opt takes no argument"
-      force=1; continue ;;
+      case $opt in --force) force=1 ;; *) one_domain=1 ;; esac
+      continue ;;
     --hostname|--smtp|--smtps|--submission|--cert|--key|--certdir|--users|\
     --route|--relay-net|--filter|--max-conns|--max-per-ip|--max-size|--bindir|--basedir) ;;
     *) dieusage "unknown option $opt" ;;
@@ -365,6 +366,7 @@ put() {
 gen_hostname() { printf '%s\n' "$hostname"; }
 gen_max_size() { printf '%s\n' "$max_size"; }
 gen_max_rcpt() { printf '%s\n' "$max_rcpt"; }
+gen_one_domain() { printf '1\n'; }
 
 gen_routes() {
   cat <<'EOF'
@@ -493,6 +495,11 @@ mkd 0755 "$dir/conf"
 put 0644 "$dir/conf/hostname" gen_hostname
 put 0644 "$dir/conf/max-size" gen_max_size
 put 0644 "$dir/conf/max-rcpt" gen_max_rcpt
+if [ $one_domain = 1 ]; then
+  put 0644 "$dir/conf/one-domain" gen_one_domain
+else
+  rm -f "$dir/conf/one-domain" || die111 "unable to remove $dir/conf/one-domain"
+fi
 put 0644 "$dir/conf/routes" gen_routes
 put 0644 "$dir/conf/tcprules" gen_tcprules
 if [ -n "$users" ]; then

@@ -41,6 +41,7 @@ def main():
         r = subprocess.run([bin_path('dcr-setup'), inst, '--hostname', 'mx.setup.test',
                             '--smtp', '127.0.0.1:%d' % port,
                             '--route', 'example.test maildir:%s/mail' % tmp,
+                            '--route', 'other.test maildir:%s/mail' % tmp, '--one-domain',
                             '--filter', 'dcr-header -f "conf/header first"',
                             '--filter', 'dcr-when rcpt-domain=example.test { dcr-header -f conf/header-example }',
                             '--filter', 'dcr-when rcpt-domain=other.test { dcr-header -f conf/header-other }'],
@@ -74,6 +75,7 @@ def main():
         s.ehlo('client.setup.test')
         s.mail('a@client.setup.test')
         s.rcpt('u@example.test')
+        is_(s.rcpt('u@other.test')[0], 452, '--one-domain: a second domain waits for another transaction')
         code, text = s.data(b'Subject: filters\r\n\r\nhello\r\n')
         s.quit()
         is_(code, 250, 'the message went through the chain')
