@@ -32,7 +32,8 @@ LIBDCR_SRCS := \
   src/lib/base64.c \
   src/lib/header.c \
   src/lib/filter.c \
-  src/lib/cond.c
+  src/lib/cond.c \
+  src/lib/mime.c
 
 dcr-tcpd_SRCS := src/tcp/dcr-tcpd.c src/tcp/child.c src/tcp/rules.c src/tcp/proxy.c src/tcp/conntable.c
 dcr-tcpd_LIBS := $(LDLIBS_SKA)
@@ -113,6 +114,10 @@ dcr-dkimkey_SRCS := src/dkim/dcr-dkimkey.c $(DKIM_SRCS)
 dcr-dkimkey_LIBS := $(LDLIBS_TLS) $(LDLIBS_SKA)
 
 # dcr-mimecheck (src/mime)
+UNIT_TESTS += t-mime
+t-mime_EXTRA :=
+FUZZ_TARGETS += fuzz-mime
+fuzz-mime_EXTRA :=
 
 # dcr-scan (src/scan)
 BIN_TARGETS += dcr-scan

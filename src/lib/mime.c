@@ -1,0 +1,780 @@
+/* ISC license. */
+
+#include <stdlib.h>
+#include <string.h>
+
+#include <skalibs/stralloc.h>
+
+#include <dcr/header.h>
+#include <dcr/mime.h>
+
+/* The input is cut into lines. A line of at most LBUF octets (its LF
+   included) is a candidate delimiter line and is seen whole; a longer
+   one is passed on in pieces, the first one always its first LBUF
+   octets, so that what is decided never depends on how the input was
+   chunked (fuzz-mime checks it). The newline that ends a body line is
+   held back until the next line is known not to be a delimiter: the
+   newline before a delimiter is the delimiter's (RFC 2046 5.1.1). */
+
+#define LBUF (DCR_MIME_LINEMAX + 2)
+
+enum { M_HEADER, M_BODY, M_PREAMBLE, M_CHILD, M_EPILOGUE } ;
+
+struct dcr_mime_ent_s
+{
+  dcr_mime_part part ;
+  char boundary[DCR_MIME_BOUNDMAX + 1] ;
+  size_t blen ;
+  unsigned char mode ;
+  int digest ;               /* multipart/digest: parts default to message/rfc822 */
+  uint32_t b64acc ;          /* decoders */
+  unsigned int b64n ;
+  unsigned char qpst ;
+  char qp1 ;
+  size_t outlen ;
+  char out[1024] ;   /* last: not cleared */
+} ;
+
+static int lower (int c) { return c >= 'A' && c <= 'Z' ? c + 32 : c ; }
+static int isblank_ (int c) { return c == ' ' || c == '\t' ; }
+static int hexval (int c)
+{
+  if (c >= '0' && c <= '9') return c - '0' ;
+  c = lower(c) ;
+  return c >= 'a' && c <= 'f' ? c - 'a' + 10 : -1 ;
+}
+static int b64val (int c)
+{
+  if (c >= 'A' && c <= 'Z') return c - 'A' ;
+  if (c >= 'a' && c <= 'z') return c - 'a' + 26 ;
+  if (c >= '0' && c <= '9') return c - '0' + 52 ;
+  return c == '+' ? 62 : c == '/' ? 63 : -1 ;
+}
+
+
+ /* Output into a bounded NUL-terminated string, cut at the first NUL */
+
+typedef struct out_s { char *d ; size_t len, max ; int stop ; } out ;
+
+static void out_init (out *o, char *d, size_t max) { o->d = d ; o->len = 0 ; o->max = max ; o->stop = 0 ; d[0] = 0 ; }
+static void out_c (out *o, unsigned char c)
+{
+  if (o->stop || o->len + 1 >= o->max) return ;
+  if (!c) { o->stop = 1 ; return ; }
+  o->d[o->len++] = c ; o->d[o->len] = 0 ;
+}
+
+/* charset conversion to UTF-8: Latin-1 (and Windows-1252 as Latin-1)
+   converted, everything else copied */
+static int latin1 (char const *cs)
+{
+  static char const *const names[] = { "iso-8859-1", "iso8859-1", "latin1", "latin-1", "l1", "windows-1252", "cp1252", "us-ascii", 0 } ;
+  for (unsigned int i = 0 ; names[i] ; i++)
+  {
+    size_t j = 0 ;
+    for (; names[i][j] && lower(cs[j]) == names[i][j] ; j++) ;
+    if (!names[i][j] && !cs[j]) return 1 ;
+  }
+  return 0 ;
+}
+
+static void convert (out *o, char const *cs, char const *s, size_t n)
+{
+  int l1 = latin1(cs) ;
+  for (size_t i = 0 ; i < n ; i++)
+  {
+    unsigned char c = s[i] ;
+    if (l1 && c >= 0x80) { out_c(o, 0xc0 | (c >> 6)) ; out_c(o, 0x80 | (c & 0x3f)) ; }
+    else out_c(o, c) ;
+  }
+}
+
+
+ /* RFC 2047 encoded words */
+
+/* one word at s (len): its length, or 0 if not a well-formed word */
+static size_t word2047 (char const *s, size_t len, out *o)
+{
+  char cs[64], raw[DCR_MIME_NAMEMAX * 2] ;
+  size_t i = 2, c = 0, t, e, r = 0 ;
+  int enc ;
+  if (len < 8 || s[0] != '=' || s[1] != '?') return 0 ;
+  for (; i < len && s[i] != '?' ; i++)
+  {
+    if (s[i] == ' ' || s[i] == '\t' || s[i] == '\n') return 0 ;
+    if (c + 1 < sizeof cs) cs[c++] = s[i] ;
+  }
+  cs[c] = 0 ;
+  { char *star = strchr(cs, '*') ; if (star) *star = 0 ; }   /* RFC 2231 language */
+  if (i + 3 > len || s[i+2] != '?') return 0 ;
+  enc = lower(s[i+1]) ;
+  if (enc != 'b' && enc != 'q') return 0 ;
+  t = i + 3 ;
+  for (e = t ; e + 1 < len && !(s[e] == '?' && s[e+1] == '=') ; e++)
+    if (s[e] == ' ' || s[e] == '\t' || s[e] == '\n') return 0 ;
+  if (e + 1 >= len) return 0 ;
+  if (enc == 'b')
+  {
+    uint32_t acc = 0 ; unsigned int k = 0 ;
+    for (i = t ; i < e ; i++)
+    {
+      int v = b64val((unsigned char)s[i]) ;
+      if (v < 0) continue ;
+      acc = (acc << 6) | v ;
+      if (++k == 4)
+      {
+        if (r + 3 <= sizeof raw) { raw[r++] = acc >> 16 ; raw[r++] = acc >> 8 ; raw[r++] = acc ; }
+        k = 0 ; acc = 0 ;
+      }
+    }
+    if (k == 2 && r + 1 <= sizeof raw) raw[r++] = acc >> 4 ;
+    else if (k == 3 && r + 2 <= sizeof raw) { raw[r++] = acc >> 10 ; raw[r++] = acc >> 2 ; }
+  }
+  else
+    for (i = t ; i < e && r < sizeof raw ; i++)
+    {
+      if (s[i] == '_') raw[r++] = ' ' ;
+      else if (s[i] == '=' && i + 2 < e && hexval(s[i+1]) >= 0 && hexval(s[i+2]) >= 0)
+      {
+        raw[r++] = (hexval(s[i+1]) << 4) | hexval(s[i+2]) ;
+        i += 2 ;
+      }
+      else raw[r++] = s[i] ;
+    }
+  convert(o, cs, raw, r) ;
+  return e + 2 ;
+}
+
+static void decode2047 (char const *s, size_t len, out *o)
+{
+  size_t i = 0 ;
+  int lastword = 0 ;
+  while (i < len)
+  {
+    size_t w = word2047(s + i, len - i, o), j ;
+    if (w) { i += w ; lastword = 1 ; continue ; }
+    /* whitespace between two encoded words is dropped */
+    for (j = i ; j < len && (isblank_(s[j]) || s[j] == '\r' || s[j] == '\n') ; j++) ;
+    if (j > i && lastword && j < len)
+    {
+      out probe = *o ;
+      char tmp[4] ;
+      probe.d = tmp ; probe.len = 0 ; probe.max = sizeof tmp ; probe.stop = 0 ;
+      if (word2047(s + j, len - j, &probe)) { i = j ; continue ; }
+    }
+    if (j > i) { for (; i < j ; i++) out_c(o, s[i]) ; lastword = 0 ; continue ; }
+    out_c(o, s[i++]) ;
+    lastword = 0 ;
+  }
+}
+
+void dcr_mime_decode2047 (char const *s, size_t len, char *d, size_t dlen)
+{
+  out o ;
+  if (!dlen) return ;
+  out_init(&o, d, dlen) ;
+  decode2047(s, len, &o) ;
+}
+
+
+ /* Parameters (RFC 2045 5.1, RFC 2231) */
+
+/* skip blanks and comments */
+static size_t cfws (char const *v, size_t n, size_t i)
+{
+  for (;;)
+  {
+    while (i < n && (isblank_(v[i]) || v[i] == '\r' || v[i] == '\n')) i++ ;
+    if (i < n && v[i] == '(')
+    {
+      unsigned int depth = 0 ;
+      for (; i < n ; i++)
+      {
+        if (v[i] == '\\' && i + 1 < n) { i++ ; continue ; }
+        if (v[i] == '(') depth++ ;
+        else if (v[i] == ')' && !--depth) { i++ ; break ; }
+      }
+      continue ;
+    }
+    return i ;
+  }
+}
+
+static int tspecial (int c) { return c == ';' || c == '=' || c == '"' || c == '(' || c <= ' ' || c == 127 ; }
+
+/* the parameters after the first ';': calls f on each (attribute and
+   value, the value unquoted into buf) */
+typedef struct param_s { char const *a ; size_t alen ; char const *val ; size_t vlen ; } param ;
+
+static size_t nextparam (char const *v, size_t n, size_t i, param *p, char *buf, size_t bufmax)
+{
+  size_t b = 0 ;
+  /* to the next ';' outside quotes */
+  while (i < n && v[i] != ';')
+  {
+    if (v[i] == '"')
+    {
+      for (i++ ; i < n && v[i] != '"' ; i++) if (v[i] == '\\') i++ ;
+    }
+    i++ ;
+  }
+  if (i >= n) return 0 ;
+  i = cfws(v, n, i + 1) ;
+  p->a = v + i ;
+  while (i < n && !tspecial((unsigned char)v[i]) && v[i] != '(') i++ ;
+  p->alen = v + i - p->a ;
+  i = cfws(v, n, i) ;
+  p->val = buf ; p->vlen = 0 ;
+  if (i >= n || v[i] != '=') return i ;
+  i = cfws(v, n, i + 1) ;
+  if (i < n && v[i] == '"')
+  {
+    for (i++ ; i < n && v[i] != '"' ; i++)
+    {
+      if (v[i] == '\\' && i + 1 < n) i++ ;
+      if (v[i] == '\r' || v[i] == '\n') continue ;
+      if (b < bufmax) buf[b++] = v[i] ;
+    }
+    if (i < n) i++ ;
+  }
+  else
+    for (; i < n && v[i] != ';' && !isblank_(v[i]) && v[i] != '(' ; i++)
+      if (b < bufmax) buf[b++] = v[i] ;
+  p->vlen = b ;
+  return i ;
+}
+
+/* attribute a (alen) against attr: 1 plain, 2 "attr*", 3 "attr*N"
+   (*sec = N), 4 "attr*N*"; 0 other */
+static int attrkind (char const *a, size_t alen, char const *attr, unsigned int *sec)
+{
+  size_t n = strlen(attr), i ;
+  unsigned int k = 0 ;
+  if (alen < n) return 0 ;
+  for (i = 0 ; i < n ; i++) if (lower(a[i]) != attr[i]) return 0 ;
+  if (alen == n) return 1 ;
+  if (a[n] != '*') return 0 ;
+  if (alen == n + 1) return 2 ;
+  for (i = n + 1 ; i < alen && a[i] >= '0' && a[i] <= '9' ; i++) { k = k * 10 + (a[i] - '0') ; if (k > 1000) return 0 ; }
+  if (i == n + 1) return 0 ;
+  *sec = k ;
+  if (i == alen) return 3 ;
+  return i + 1 == alen && a[i] == '*' ? 4 : 0 ;
+}
+
+/* the percent-decoding of an extended value into raw */
+static size_t pct (char const *s, size_t n, char *raw, size_t r, size_t rmax)
+{
+  for (size_t i = 0 ; i < n && r < rmax ; i++)
+  {
+    if (s[i] == '%' && i + 2 < n && hexval(s[i+1]) >= 0 && hexval(s[i+2]) >= 0)
+    {
+      raw[r++] = (hexval(s[i+1]) << 4) | hexval(s[i+2]) ;
+      i += 2 ;
+    }
+    else raw[r++] = s[i] ;
+  }
+  return r ;
+}
+
+/* "charset'lang'text": the charset into cs, the offset of text */
+static size_t extstart (char const *s, size_t n, char *cs, size_t csmax)
+{
+  char const *q1 = memchr(s, '\'', n), *q2 ;
+  size_t c ;
+  cs[0] = 0 ;
+  if (!q1) return 0 ;
+  q2 = memchr(q1 + 1, '\'', s + n - q1 - 1) ;
+  if (!q2) return 0 ;
+  c = q1 - s < (ptrdiff_t)csmax ? (size_t)(q1 - s) : csmax - 1 ;
+  memcpy(cs, s, c) ; cs[c] = 0 ;
+  return q2 - s + 1 ;
+}
+
+#define PMAX 4096
+
+/* decode: RFC 2047 words in a plain value (not in a boundary) */
+static int getparam (char const *v, size_t vlen, char const *attr, char *d, size_t dlen, int decode)
+{
+  char buf[PMAX], raw[DCR_MIME_NAMEMAX * 2], cs[64] = "" ;
+  size_t i, r = 0 ;
+  param p ;
+  unsigned int sec, want ;
+  int found = 0 ;
+  out o ;
+  if (!dlen) return 0 ;
+  out_init(&o, d, dlen) ;
+
+  /* attr* wins, then the continuations attr*0.., then attr */
+  for (i = 0 ; (i = nextparam(v, vlen, i, &p, buf, sizeof buf)) ; )
+    if (attrkind(p.a, p.alen, attr, &sec) == 2)
+    {
+      size_t t = extstart(p.val, p.vlen, cs, sizeof cs) ;
+      r = pct(p.val + t, p.vlen - t, raw, 0, sizeof raw) ;
+      convert(&o, cs, raw, r) ;
+      return 1 ;
+    }
+  for (want = 0 ; want < 64 && r < sizeof raw ; want++)
+  {
+    int got = 0 ;
+    for (i = 0 ; (i = nextparam(v, vlen, i, &p, buf, sizeof buf)) ; )
+    {
+      int k = attrkind(p.a, p.alen, attr, &sec) ;
+      if ((k != 3 && k != 4) || sec != want) continue ;
+      if (k == 4)
+      {
+        size_t t = want ? 0 : extstart(p.val, p.vlen, cs, sizeof cs) ;
+        r = pct(p.val + t, p.vlen - t, raw, r, sizeof raw) ;
+      }
+      else for (size_t j = 0 ; j < p.vlen && r < sizeof raw ; j++) raw[r++] = p.val[j] ;
+      got = 1 ;
+      break ;
+    }
+    if (!got) break ;
+    found = 1 ;
+  }
+  if (found) { convert(&o, cs, raw, r) ; return 1 ; }
+  for (i = 0 ; (i = nextparam(v, vlen, i, &p, buf, sizeof buf)) ; )
+    if (attrkind(p.a, p.alen, attr, &sec) == 1)
+    {
+      if (decode) decode2047(p.val, p.vlen, &o) ;
+      else for (size_t j = 0 ; j < p.vlen ; j++) out_c(&o, p.val[j]) ;
+      return 1 ;
+    }
+  return 0 ;
+}
+
+int dcr_mime_param (char const *v, size_t vlen, char const *attr, char *d, size_t dlen)
+{
+  return getparam(v, vlen, attr, d, dlen, 1) ;
+}
+
+/* the first token of a value, lower case, into d: its length */
+static size_t token (char const *v, size_t n, char *d, size_t dmax, int slash)
+{
+  size_t i = cfws(v, n, 0), k = 0 ;
+  for (; i < n && !tspecial((unsigned char)v[i]) && v[i] != '(' && (slash || v[i] != '/') ; i++)
+    if (k + 1 < dmax) d[k++] = lower(v[i]) ;
+  d[k] = 0 ;
+  return k ;
+}
+
+
+ /* Part headers */
+
+static void parse_header (dcr_mime *p, dcr_mime_ent *e, stralloc *tmp)
+{
+  dcr_mime_part *pt = &e->part ;
+  size_t pos = 0 ;
+  dcr_field f ;
+  int havetype = 0 ;
+  while (dcr_header_next(p->hdr.s, p->hdr.len, &pos, &f))
+  {
+    int ct = dcr_header_is(p->hdr.s, &f, "Content-Type"), cd = 0, cte = 0 ;
+    if (!ct) cd = dcr_header_is(p->hdr.s, &f, "Content-Disposition") ;
+    if (!ct && !cd) cte = dcr_header_is(p->hdr.s, &f, "Content-Transfer-Encoding") ;
+    if (!ct && !cd && !cte) continue ;
+    tmp->len = 0 ;
+    if (!dcr_header_unfold(p->hdr.s, &f, tmp)) continue ;   /* out of memory: the field is ignored */
+    if (ct && !havetype)   /* the first one counts */
+    {
+      char t[DCR_MIME_TYPEMAX] ;
+      size_t k = token(tmp->s, tmp->len, t, sizeof t, 1) ;
+      char *slash = memchr(t, '/', k) ;
+      havetype = 1 ;
+      if (slash && slash > t && slash[1]) memcpy(pt->type, t, k + 1) ;
+      if (dcr_mime_param(tmp->s, tmp->len, "charset", pt->charset, sizeof pt->charset))
+        for (char *c = pt->charset ; *c ; c++) *c = lower(*c) ;
+      dcr_mime_param(tmp->s, tmp->len, "name", pt->name, sizeof pt->name) ;
+      if (!strncmp(pt->type, "multipart/", 10))
+      {
+        char b[DCR_MIME_BOUNDMAX + 2] ;
+        if (getparam(tmp->s, tmp->len, "boundary", b, sizeof b, 0) && b[0] && strlen(b) <= DCR_MIME_BOUNDMAX)
+        {
+          e->blen = strlen(b) ;
+          memcpy(e->boundary, b, e->blen + 1) ;
+        }
+      }
+    }
+    else if (cd && !pt->disposition[0])
+    {
+      token(tmp->s, tmp->len, pt->disposition, sizeof pt->disposition, 0) ;
+      dcr_mime_param(tmp->s, tmp->len, "filename", pt->filename, sizeof pt->filename) ;
+    }
+    else if (cte)
+    {
+      char t[32] ;
+      token(tmp->s, tmp->len, t, sizeof t, 0) ;
+      pt->cte = !strcmp(t, "7bit") ? DCR_MIME_7BIT : !strcmp(t, "8bit") ? DCR_MIME_8BIT
+        : !strcmp(t, "binary") ? DCR_MIME_BINARY : !strcmp(t, "base64") ? DCR_MIME_BASE64
+        : !strcmp(t, "quoted-printable") ? DCR_MIME_QP : DCR_MIME_CTE_OTHER ;
+    }
+  }
+}
+
+
+ /* Body data: decoded and passed on */
+
+static void flush (dcr_mime *p, dcr_mime_ent *e)
+{
+  if (e->outlen && p->ev.data) p->ev.data(p->ctx, &e->part, e->out, e->outlen) ;
+  e->outlen = 0 ;
+}
+
+static void put (dcr_mime *p, dcr_mime_ent *e, char c)
+{
+  e->out[e->outlen++] = c ;
+  if (e->outlen == sizeof e->out) flush(p, e) ;
+}
+
+static void bad (dcr_mime_ent *e, dcr_mime *p, unsigned int bit) { e->part.malformed |= bit ; p->malformed |= bit ; }
+
+static void qp (dcr_mime *p, dcr_mime_ent *e, unsigned char c)
+{
+  for (;;)
+    switch (e->qpst)
+    {
+      case 0 :
+        if (c == '=') e->qpst = 1 ; else put(p, e, c) ;
+        return ;
+      case 1 :
+        if (hexval(c) >= 0) { e->qp1 = c ; e->qpst = 2 ; return ; }
+        if (c == '\n') { e->qpst = 0 ; return ; }
+        if (isblank_(c) || c == '\r') { e->qpst = 3 ; return ; }
+        bad(e, p, DCR_MIME_MQP) ; put(p, e, '=') ; e->qpst = 0 ;
+        continue ;
+      case 2 :
+        if (hexval(c) >= 0) { put(p, e, (hexval(e->qp1) << 4) | hexval(c)) ; e->qpst = 0 ; return ; }
+        bad(e, p, DCR_MIME_MQP) ; put(p, e, '=') ; put(p, e, e->qp1) ; e->qpst = 0 ;
+        continue ;
+      default :
+        if (c == '\n') { e->qpst = 0 ; return ; }
+        if (isblank_(c) || c == '\r') return ;
+        bad(e, p, DCR_MIME_MQP) ; e->qpst = 0 ;
+        continue ;
+    }
+}
+
+static void b64 (dcr_mime *p, dcr_mime_ent *e, unsigned char c)
+{
+  int v = b64val(c) ;
+  if (v >= 0)
+  {
+    e->b64acc = (e->b64acc << 6) | v ;
+    if (++e->b64n == 4)
+    {
+      put(p, e, e->b64acc >> 16) ; put(p, e, e->b64acc >> 8) ; put(p, e, e->b64acc) ;
+      e->b64n = 0 ; e->b64acc = 0 ;
+    }
+  }
+  else if (c == '=')
+  {
+    /* padding ends a quantum; decoding goes on after it (concatenated base64) */
+    if (e->b64n == 2) put(p, e, e->b64acc >> 4) ;
+    else if (e->b64n == 3) { put(p, e, e->b64acc >> 10) ; put(p, e, e->b64acc >> 2) ; }
+    else if (e->b64n == 1) bad(e, p, DCR_MIME_MBASE64) ;
+    e->b64n = 0 ; e->b64acc = 0 ;
+  }
+  else if (!isblank_(c) && c != '\r' && c != '\n') bad(e, p, DCR_MIME_MBASE64) ;
+}
+
+static void bodydata (dcr_mime *p, dcr_mime_ent *e, char const *s, size_t n)
+{
+  size_t i ;
+  switch (e->part.cte)
+  {
+    case DCR_MIME_BASE64 : for (i = 0 ; i < n ; i++) b64(p, e, s[i]) ; break ;
+    case DCR_MIME_QP : for (i = 0 ; i < n ; i++) qp(p, e, s[i]) ; break ;
+    default :
+      flush(p, e) ;
+      if (n && p->ev.data) p->ev.data(p->ctx, &e->part, s, n) ;
+      return ;
+  }
+  flush(p, e) ;
+}
+
+static void decoder_end (dcr_mime *p, dcr_mime_ent *e)
+{
+  if (e->part.cte == DCR_MIME_BASE64)
+  {
+    if (e->b64n == 1) bad(e, p, DCR_MIME_MBASE64) ;
+    else if (e->b64n) b64(p, e, '=') ;
+  }
+  else if (e->part.cte == DCR_MIME_QP && e->qpst == 2)
+  {
+    bad(e, p, DCR_MIME_MQP) ;
+    put(p, e, '=') ; put(p, e, e->qp1) ;
+  }
+  flush(p, e) ;
+}
+
+/* body octets of a leaf: the held newline goes first, a trailing one is held */
+static void bodybytes (dcr_mime *p, dcr_mime_ent *e, char const *s, size_t n)
+{
+  size_t h = 0 ;
+  if (p->heldlen == 1 && p->held[0] == '\r' && n == 1 && s[0] == '\n')
+  {
+    p->held[1] = '\n' ; p->heldlen = 2 ;
+    return ;
+  }
+  if (!n) return ;
+  if (p->heldlen) bodydata(p, e, p->held, p->heldlen) ;
+  p->heldlen = 0 ;
+  if (s[n-1] == '\n') h = n >= 2 && s[n-2] == '\r' ? 2 : 1 ;
+  else if (s[n-1] == '\r') h = 1 ;
+  bodydata(p, e, s, n - h) ;
+  memcpy(p->held, s + n - h, h) ;
+  p->heldlen = h ;
+}
+
+
+ /* Entities: push, begin, end */
+
+static dcr_mime_ent *push (dcr_mime *p, uint64_t hdr_off)
+{
+  dcr_mime_ent *parent = &p->stack[p->top], *e ;
+  if (p->top + 1 > p->lim.max_depth) { p->err = DCR_MIME_EDEPTH ; return 0 ; }
+  if (p->nparts + 1 > p->lim.max_parts) { p->err = DCR_MIME_EPARTS ; return 0 ; }
+  e = &p->stack[++p->top] ;
+  memset(e, 0, sizeof *e - sizeof e->out - sizeof e->outlen) ;
+  e->outlen = 0 ;
+  e->part.index = ++p->nparts ;
+  e->part.depth = p->top ;
+  e->part.parent = parent->part.index ;
+  e->part.hdr_off = e->part.body_off = e->part.end_off = hdr_off ;
+  strcpy(e->part.type, parent->digest ? "message/rfc822" : "text/plain") ;
+  e->mode = M_HEADER ;
+  p->hdr.len = 0 ;
+  p->heldlen = 0 ;
+  return e ;
+}
+
+/* the header of the top entity is complete: body_off is where its body starts */
+static void begin (dcr_mime *p, uint64_t body_off)
+{
+  dcr_mime_ent *e = &p->stack[p->top] ;
+  parse_header(p, e, &p->tmp) ;
+  e->part.body_off = e->part.end_off = body_off ;
+  e->mode = M_BODY ;
+  if (!strncmp(e->part.type, "multipart/", 10))
+  {
+    unsigned int i ;
+    if (!e->blen) bad(e, p, DCR_MIME_MNOBOUNDARY) ;
+    else
+    {
+      for (i = 0 ; i < p->top ; i++)
+        if (p->stack[i].part.multipart && p->stack[i].blen == e->blen && !memcmp(p->stack[i].boundary, e->boundary, e->blen)) break ;
+      if (i < p->top) { bad(e, p, DCR_MIME_MSAMEBOUNDARY) ; e->blen = 0 ; }
+      else
+      {
+        e->part.multipart = 1 ;
+        e->mode = M_PREAMBLE ;
+        e->digest = !strcmp(e->part.type, "multipart/digest") ;
+      }
+    }
+  }
+  else if (!strcmp(e->part.type, "message/rfc822") && e->part.cte <= DCR_MIME_BINARY)
+    e->part.message = 1 ;
+  if (p->ev.begin) p->ev.begin(p->ctx, &e->part) ;
+  if (e->part.message)
+  {
+    e->mode = M_CHILD ;
+    push(p, body_off) ;
+  }
+}
+
+/* the top entity ends at end_off */
+static void end (dcr_mime *p, uint64_t end_off)
+{
+  dcr_mime_ent *e = &p->stack[p->top] ;
+  if (e->mode == M_HEADER)
+  {
+    if (e->part.depth && p->hdr.len) bad(e, p, DCR_MIME_MHEADER) ;
+    begin(p, end_off) ;
+    if (p->err) return ;
+    if (e->part.message) { end(p, end_off) ; if (p->err) return ; }
+  }
+  if (e->part.multipart && e->mode != M_EPILOGUE) bad(e, p, DCR_MIME_MNOCLOSE) ;
+  if (e->mode == M_BODY) decoder_end(p, e) ;
+  e->part.end_off = end_off > e->part.body_off ? end_off : e->part.body_off ;
+  if (p->ev.end) p->ev.end(p->ctx, &e->part) ;
+  if (p->top) p->top-- ;
+}
+
+
+ /* Lines */
+
+static int fieldstart (char const *s, size_t n)
+{
+  size_t i = 0 ;
+  while (i < n && (unsigned char)s[i] > 32 && (unsigned char)s[i] < 127 && s[i] != ':') i++ ;
+  if (!i) return 0 ;
+  while (i < n && isblank_(s[i])) i++ ;
+  return i < n && s[i] == ':' ;
+}
+
+/* octets of a line (whole, or a piece of a long one; first: its start) */
+static void content (dcr_mime *p, char const *s, size_t n, uint64_t start, int first)
+{
+  dcr_mime_ent *e = &p->stack[p->top] ;
+  switch (e->mode)
+  {
+    case M_HEADER :
+      if (first && ((n == 1 && s[0] == '\n') || (n == 2 && s[0] == '\r' && s[1] == '\n')))
+      {
+        begin(p, start + n) ;
+        return ;
+      }
+      if (first && !(p->hdr.len && isblank_(s[0])) && !fieldstart(s, n))
+      {
+        /* not a field: the header ends, this line is the body's first */
+        begin(p, start) ;
+        if (!p->err) content(p, s, n, start, first) ;
+        return ;
+      }
+      if (p->hdr.len + n > (e->part.depth || p->lim.max_header > DCR_HEADER_MAX ? p->lim.max_header : DCR_HEADER_MAX)) { p->err = DCR_MIME_EHEADER ; return ; }
+      if (!stralloc_catb(&p->hdr, s, n)) { p->err = DCR_MIME_EHEADER ; return ; }
+      return ;
+    case M_BODY :
+      bodybytes(p, e, s, n) ;
+      return ;
+    default :   /* preamble, epilogue: not passed on */
+      p->heldlen = 0 ;
+      return ;
+  }
+}
+
+/* the index of the entity whose delimiter s is, or -1 */
+static int delimiter (dcr_mime *p, char const *s, size_t n, int *close)
+{
+  unsigned int i = p->top + 1 ;
+  if (n < 3 || s[0] != '-' || s[1] != '-') return -1 ;
+  while (i--)
+  {
+    dcr_mime_ent *e = &p->stack[i] ;
+    size_t j ;
+    int c = 0 ;
+    if (!e->part.multipart || (e->mode != M_PREAMBLE && e->mode != M_CHILD)) continue ;
+    if (n - 2 < e->blen || memcmp(s + 2, e->boundary, e->blen)) continue ;
+    j = 2 + e->blen ;
+    if (j + 1 < n && s[j] == '-' && s[j+1] == '-') { c = 1 ; j += 2 ; }
+    while (j < n && (isblank_(s[j]) || s[j] == '\r')) j++ ;
+    if (j == n || (j + 1 == n && s[j] == '\n')) { *close = c ; return (int)i ; }
+  }
+  return -1 ;
+}
+
+static void ondelimiter (dcr_mime *p, unsigned int k, int close, uint64_t start, uint64_t next)
+{
+  uint64_t bodyend = start - p->heldlen ;
+  /* a part ended by a delimiter before its header ended: the header's last newline is the delimiter's */
+  if (p->stack[p->top].mode == M_HEADER && p->hdr.len && p->hdr.s[p->hdr.len - 1] == '\n') bodyend = start - 1 ;
+  while (p->top > k)
+  {
+    end(p, bodyend) ;
+    if (p->err) return ;
+  }
+  p->heldlen = 0 ;
+  if (close) p->stack[k].mode = M_EPILOGUE ;
+  else
+  {
+    p->stack[k].mode = M_CHILD ;
+    push(p, next) ;
+  }
+}
+
+static void fullline (dcr_mime *p, char const *s, size_t n, uint64_t start)
+{
+  int close, k = delimiter(p, s, n, &close) ;
+  if (k >= 0) ondelimiter(p, k, close, start, start + n) ;
+  else content(p, s, n, start, 1) ;
+}
+
+int dcr_mime_feed (dcr_mime *p, char const *s, size_t n)
+{
+  while (n && !p->err && !p->finished)
+  {
+    char const *nl ;
+    size_t k ;
+    if (p->longline)
+    {
+      nl = memchr(s, '\n', n) ;
+      k = nl ? (size_t)(nl - s) + 1 : n ;
+      content(p, s, k, p->off, 0) ;
+      if (nl) p->longline = 0 ;
+    }
+    else
+    {
+      nl = memchr(s, '\n', n) ;
+      k = nl ? (size_t)(nl - s) + 1 : n ;
+      if (!p->linelen) p->lstart = p->off ;
+      if (p->linelen + k <= LBUF)
+      {
+        if (nl && !p->linelen) fullline(p, s, k, p->off) ;
+        else
+        {
+          memcpy(p->line + p->linelen, s, k) ;
+          p->linelen += k ;
+          if (nl) { fullline(p, p->line, p->linelen, p->lstart) ; p->linelen = 0 ; }
+        }
+      }
+      else
+      {
+        /* too long for a delimiter: its first LBUF octets, then pieces */
+        k = LBUF - p->linelen ;
+        memcpy(p->line + p->linelen, s, k) ;
+        content(p, p->line, LBUF, p->lstart, 1) ;
+        p->linelen = 0 ;
+        p->longline = 1 ;
+      }
+    }
+    p->off += k ; s += k ; n -= k ;
+  }
+  return !p->err ;
+}
+
+int dcr_mime_finish (dcr_mime *p)
+{
+  if (p->err || p->finished) return !p->err ;
+  if (p->linelen) { fullline(p, p->line, p->linelen, p->lstart) ; p->linelen = 0 ; }
+  p->finished = 1 ;
+  /* what is held is the body's at the end of the input */
+  if (!p->err && p->stack[p->top].mode == M_BODY && p->heldlen)
+  {
+    char h[2] ; size_t n = p->heldlen ;
+    memcpy(h, p->held, n) ;
+    p->heldlen = 0 ;
+    bodydata(p, &p->stack[p->top], h, n) ;
+  }
+  while (!p->err)
+  {
+    unsigned int top = p->top ;
+    end(p, p->off) ;
+    if (!top) break ;
+  }
+  return !p->err ;
+}
+
+int dcr_mime_init (dcr_mime *p, dcr_mime_limits const *lim, dcr_mime_events const *ev, void *ctx)
+{
+  static dcr_mime_limits const deflim = DCR_MIME_LIMITS_DEFAULT ;
+  memset(p, 0, sizeof *p) ;
+  p->lim = lim ? *lim : deflim ;
+  if (p->lim.max_depth > DCR_MIME_DEPTH_MAX) p->lim.max_depth = DCR_MIME_DEPTH_MAX ;
+  if (ev) p->ev = *ev ;
+  p->ctx = ctx ;
+  p->stack = malloc((p->lim.max_depth + 1) * sizeof(dcr_mime_ent)) ;
+  if (!p->stack) return 0 ;
+  memset(&p->stack[0], 0, sizeof(dcr_mime_ent)) ;
+  strcpy(p->stack[0].part.type, "text/plain") ;
+  p->stack[0].mode = M_HEADER ;
+  return 1 ;
+}
+
+void dcr_mime_free (dcr_mime *p)
+{
+  free(p->stack) ;
+  p->stack = 0 ;
+  stralloc_free(&p->hdr) ;
+  stralloc_free(&p->tmp) ;
+}
