@@ -137,7 +137,7 @@ fuzz-rewrite_EXTRA := src/rewrite/rwmap.c src/rewrite/rwaddr.c
 
 # ---- The TLS SNI splicer (issue 7, doc/dcr-sniproxy.md): on libowfat ----
 # dcr-sniproxy (src/sni)
-# (not yet: the event loop is being written) OWFAT_TARGETS += dcr-sniproxy
+OWFAT_TARGETS += dcr-sniproxy
 dcr-sniproxy_SRCS := src/sni/dcr-sniproxy.c src/sni/hello.c src/sni/httphost.c src/sni/rules.c src/sni/log.c src/sni/loop.c src/sni/conn.c src/sni/workers.c
 dcr-sniproxy_LIBS := -lowfat
 OWFAT_FUZZ_TARGETS += fuzz-sni-hello fuzz-sni-http fuzz-sni-rules

@@ -73,6 +73,20 @@ void sni_log (char const *key, ...)
   errno = e ;
 }
 
+void sni_log_pairs (char const *const *kv, unsigned int n)
+{
+  char buf[SNI_LOG_MAX] ;
+  size_t len = 0 ;
+  unsigned int i ;
+  int e = errno ;
+  len = put(buf, len, sizeof(buf) - 1, PROG ":", sizeof(PROG)) ;
+  for (i = 0 ; i < n ; i++)
+    if (kv[2 * i + 1]) len = sni_log_kv(buf, len, sizeof(buf) - 1, kv[2 * i], kv[2 * i + 1]) ;
+  buf[len++] = '\n' ;
+  while (write(2, buf, len) < 0 && errno == EINTR) ;
+  errno = e ;
+}
+
 void sni_die (int code, char const *what, char const *more)
 {
   char buf[SNI_LOG_MAX] ;

@@ -12,6 +12,9 @@
 extern size_t sni_log_kv (char *buf, size_t len, size_t max, char const *key, char const *value) ;
 /* sni_log("event", "close", "client", ip, ..., (char *)0): one write(2) */
 extern void sni_log (char const *key, ...) ;
+/* the same from kv[0..2n): key, value, key, value...; a 0 value skips
+   its pair */
+extern void sni_log_pairs (char const *const *kv, unsigned int n) ;
 /* a fatal error at start: "dcr-sniproxy: fatal: what" and exit(code) */
 extern void sni_die (int code, char const *what, char const *more) ;
 
