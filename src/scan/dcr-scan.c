@@ -58,8 +58,8 @@ static char const *id ;
 static void dieconf (char const *what, char const *arg) __attribute__((noreturn)) ;
 static void dieconf (char const *what, char const *arg)
 {
-  if (arg) strerr_warnw3x(what, ": ", arg) ; else strerr_warnw1x(what) ;
-  strerr_warnw2x("usage: ", USAGE) ;
+  if (arg) strerr_warn(PROG, ": fatal: ", what, ": ", arg, " (usage: ", USAGE, ")") ;
+  else strerr_warn(PROG, ": fatal: ", what, " (usage: ", USAGE, ")") ;
   dcr_filter_refuse(111, "4.3.5 dcr-scan: configuration error") ;
 }
 
