@@ -7,6 +7,8 @@
 # "INSTREAM size limit exceeded" is reason=limit and 451 by default (not
 # acceptance), "skipped limit" with --on-error accept; over --max-size the
 # message is not sent at all (no connection: the scanner is down here).
+# 50 MB to spamd (a fake one that counts: SpamAssassin on 50 MB would
+# take minutes) is sent in CRLF form with the exact Content-length, flat.
 import os, sys
 here = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.join(here, '..', 'lib'))
@@ -46,6 +48,17 @@ def main():
         r = scan(['--clamd', c.unix, '--max-size', str(60 * MB), '--on-error', 'accept'], big, timeout=200)
         is_(r.rc, 0, '  with --on-error accept: passed on')
         ok(r.message is not None and r.message.startswith(b'X-DCR-Scan: skipped limit (clamd)\n'), '  with "X-DCR-Scan: skipped limit (clamd)"')
+
+    with FakeScanner('spamc') as f:
+        r = scan(['--spamd', f.addr, '--max-size', str(60 * MB), '--timeout', '120'], big, rss=True, timeout=200)
+        crlf = len(big) + big.count(b'\n')
+        like(r.message[:200] if r.message else b'', rb'^X-Spam-Status: No, score=0\.0 required=5\.0 tests=GOT_%d,CRLF_OK\n' % crlf,
+             '50 MB to a spamd (a fake that counts): Content-length %d octets exactly, every LF made CRLF' % crlf)
+        ok(r.message is not None and r.message.endswith(big), '  the message passed on whole')
+        if r.base_kb:
+            ok(r.peak_kb < 4096, '  flat memory converting to CRLF: peak RSS %d KiB (%.1f s)' % (r.peak_kb, r.secs))
+        else:
+            skip('no RSS sample')
 
     port = free_port()
     r = scan(['--clamd', '127.0.0.1:%d' % port, '--max-size', str(10 * MB)], big)

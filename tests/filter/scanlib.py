@@ -235,7 +235,10 @@ class FakeScanner(object):
     """A hostile or broken scanner on a loopback port: mode 'silent'
     (reads what comes and never answers), 'noread' (accepts, reads
     nothing, never answers), 'close' (hangs up at once), or bytes (read
-    a little, answer them, hang up)."""
+    a little, answer them, hang up). Mode 'spamc' checks a SPAMC request
+    (Content-length octets exactly, every LF after a CR) and answers
+    "Spam: False ; 0.0 / 5.0" with the symbols GOT_<octets> and CRLF_OK
+    (or CRLF_BAD, SHORT)."""
 
     def __init__(self, mode):
         self.mode = mode
@@ -257,6 +260,9 @@ class FakeScanner(object):
             if self.mode == 'noread':
                 while not self.stopping:
                     time.sleep(0.1)
+                return
+            if self.mode == 'spamc':
+                self._spamc(c)
                 return
             if self.mode == 'silent':
                 while not self.stopping:
@@ -282,6 +288,35 @@ class FakeScanner(object):
             pass
         finally:
             c.close()
+
+    def _spamc(self, c):
+        c.settimeout(30)
+        buf = b''
+        while b'\r\n\r\n' not in buf:
+            d = c.recv(65536)
+            if not d:
+                return
+            buf += d
+        head, rest = buf.split(b'\r\n\r\n', 1)
+        n = int([l for l in head.split(b'\r\n') if l.lower().startswith(b'content-length:')][0].split(b':')[1])
+        got, crlf, prev = 0, True, b''
+        data = rest
+        while True:
+            if data:
+                got += len(data)
+                t = prev + data
+                if b'\n' in t.replace(b'\r\n', b''):
+                    crlf = False
+                prev = b'\r' if data.endswith(b'\r') else b''
+            if got >= n:
+                break
+            data = c.recv(1 << 20)
+            if not data:
+                break
+        sym = b'GOT_%d,%s' % (got, b'CRLF_OK' if crlf else b'CRLF_BAD')
+        if got != n:
+            sym += b',SHORT'
+        c.sendall(b'SPAMD/1.1 0 EX_OK\r\nContent-length: %d\r\nSpam: False ; 0.0 / 5.0\r\n\r\n%s' % (len(sym), sym))
 
     def _loop(self):
         self.srv.settimeout(0.2)
