@@ -112,6 +112,12 @@ dcr-dkimsign_SRCS := src/dkim/dcr-dkimsign.c $(DKIM_SRCS)
 dcr-dkimsign_LIBS := $(LDLIBS_TLS) $(LDLIBS_SKA)
 dcr-dkimkey_SRCS := src/dkim/dcr-dkimkey.c $(DKIM_SRCS)
 dcr-dkimkey_LIBS := $(LDLIBS_TLS) $(LDLIBS_SKA)
+UNIT_TESTS += t-dkim
+t-dkim_EXTRA := $(DKIM_SRCS)
+# t-dkim hashes with BearSSL: the unit rule links only skalibs
+%/tests/t-dkim: LDLIBS_SKA += $(LDLIBS_TLS)
+FUZZ_TARGETS += fuzz-dkim
+fuzz-dkim_EXTRA := src/dkim/canon.c src/dkim/domain.c
 
 # dcr-mimecheck (src/mime)
 UNIT_TESTS += t-mime

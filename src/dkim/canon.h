@@ -5,7 +5,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include <bearssl_hash.h>
+#include <bearssl.h>
 #include <skalibs/stralloc.h>
 
 /* DKIM canonicalization (RFC 6376 3.4) of a message in internal form

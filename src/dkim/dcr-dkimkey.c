@@ -7,10 +7,7 @@
 #include <sys/random.h>
 #include <sys/stat.h>
 
-#include <bearssl_rand.h>
-#include <bearssl_rsa.h>
-#include <bearssl_pem.h>
-#include <bearssl_x509.h>
+#include <bearssl.h>
 
 #include <skalibs/types.h>
 #include <skalibs/allreadwrite.h>

@@ -6,7 +6,7 @@
 #include <unistd.h>
 #include <sys/stat.h>
 
-#include <bearssl_hash.h>
+#include <bearssl.h>
 #include <skalibs/djbunix.h>
 
 #include <dcr/tls.h>

@@ -4,8 +4,7 @@
 
 #include <stddef.h>
 
-#include <bearssl_rsa.h>
-#include <bearssl_x509.h>
+#include <bearssl.h>
 
 #define DKIM_BITS_MIN 1024
 #define DKIM_BITS_MAX 4096

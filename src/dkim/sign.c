@@ -2,7 +2,7 @@
 
 #include <string.h>
 
-#include <bearssl_hash.h>
+#include <bearssl.h>
 #include <skalibs/types.h>
 #include <skalibs/genalloc.h>
 

@@ -5,7 +5,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include <bearssl_rsa.h>
+#include <bearssl.h>
 #include <skalibs/stralloc.h>
 
 /* The DKIM-Signature field (RFC 6376 3.5) for a header section and a
