@@ -120,6 +120,9 @@ FUZZ_TARGETS += fuzz-dkim
 fuzz-dkim_EXTRA := src/dkim/canon.c src/dkim/domain.c
 
 # dcr-mimecheck (src/mime)
+BIN_TARGETS += dcr-mimecheck
+dcr-mimecheck_SRCS := src/mime/dcr-mimecheck.c src/mime/rules.c src/mime/policy.c src/mime/zip.c src/mime/rewrite.c
+dcr-mimecheck_LIBS := $(LDLIBS_SKA)
 UNIT_TESTS += t-mime
 t-mime_EXTRA :=
 FUZZ_TARGETS += fuzz-mime
@@ -127,7 +130,7 @@ fuzz-mime_EXTRA :=
 
 # dcr-scan (src/scan)
 BIN_TARGETS += dcr-scan
-dcr-scan_SRCS := src/scan/dcr-scan.c src/scan/conn.c src/scan/parse.c src/scan/clamd.c src/scan/spamd.c src/scan/tag.c
+dcr-scan_SRCS := src/scan/dcr-scan.c src/scan/conn.c src/scan/exchange.c src/scan/parse.c src/scan/clamd.c src/scan/spamd.c src/scan/tag.c
 dcr-scan_LIBS := $(LDLIBS_SKA)
 FUZZ_TARGETS += fuzz-scan
 fuzz-scan_EXTRA := src/scan/parse.c

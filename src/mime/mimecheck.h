@@ -1,0 +1,104 @@
+/* ISC license. */
+#ifndef DCR_MIMECHECK_H
+#define DCR_MIMECHECK_H
+
+#include <regex.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <skalibs/genalloc.h>
+#include <skalibs/stralloc.h>
+
+#include <dcr/mime.h>
+
+/* dcr-mimecheck: the rules file (rules.c), the checks on the parser's
+   events (policy.c), zip central directories (zip.c), the new message
+   (rewrite.c). */
+
+ /* rules.c */
+
+enum { A_REJECT, A_TAG, A_REMOVE } ;
+enum { K_EXT, K_TYPE, K_WORD, K_REGEX, K_MALFORMED, K_BADZIP } ;
+
+typedef struct rule_s rule ;
+struct rule_s
+{
+  unsigned int line ;
+  unsigned char action ;
+  unsigned char kind ;
+  size_t arg ;        /* in rules.text: ext and type lists NUL-separated, ended by an empty item; the word; the regex */
+  size_t message ;    /* in rules.text, or 0 when none (text starts with a NUL) */
+  regex_t re ;
+} ;
+
+typedef struct rules_s rules ;
+struct rules_s
+{
+  stralloc text ;
+  genalloc list ;     /* rule */
+  dcr_mime_limits lim ;
+  uint64_t zip_max ;
+  char const *tagheader ;   /* in text, once parsed */
+  size_t tagoff ;
+  int has_text ;            /* a word or regex rule: text parts are read */
+} ;
+
+/* 1, or 0 with *line and *why (a static text, or in errbuf) for a broken line; -1 out of memory */
+extern int rules_parse (rules *r, char const *s, size_t len, unsigned int *line, char const **why, char *errbuf, size_t errlen) ;
+#define rules_at(r, i) (genalloc_s(rule, &(r)->list) + (i))
+#define rules_n(r) genalloc_len(rule, &(r)->list)
+
+ /* zip.c */
+
+/* the names in the central directory of the zip archive in fd (size
+   octets): f for each, until it returns 0. 1 read, 0 not readable as
+   a zip (why says what), -1 a read error */
+extern int zip_names (int fd, uint64_t size, int (*f) (void *, char const *, size_t), void *ctx, char const **why) ;
+
+ /* policy.c */
+
+typedef struct removal_s removal ;
+struct removal_s
+{
+  uint64_t from, to ;      /* octets of the input replaced */
+  size_t text ;            /* in policy.texts: the replacement's sentence */
+} ;
+
+#define TEXTMAX 4096       /* text rules: a line, or a window of a longer one */
+#define TEXTKEEP 256       /* ... overlapping the next window by this much */
+
+typedef struct policy_s policy ;
+struct policy_s
+{
+  rules const *r ;
+  char const *id ;
+  stralloc texts ;         /* reasons, replacements */
+  stralloc tags ;          /* the tag header's value, reasons separated by "; " */
+  genalloc removals ;      /* removal, in input order */
+  unsigned char *done ;    /* per rule: a tag rule that has tagged */
+  unsigned char skip[DCR_MIME_DEPTH_MAX + 1] ;    /* the part at this depth is removed, or inside one */
+  size_t pending[DCR_MIME_DEPTH_MAX + 1] ;        /* its replacement (in texts), 0: none */
+  /* the leaf being read */
+  int text ;               /* text rules apply */
+  char line[TEXTMAX + 1] ;
+  size_t linelen ;
+  int zip ;                /* 0 no, 1 looking at the first octets, 2 spooling, 3 over zip-max */
+  int zipbyname ;          /* spool whatever the first octets: its name ends in .zip */
+  char magic[4] ;
+  size_t magiclen ;
+  uint64_t ziplen ;
+  int zipfd ;
+} ;
+
+extern void policy_init (policy *po, rules const *r, char const *id) ;
+extern dcr_mime_events const policy_events ;
+/* after the parse: limits and malformed input */
+extern void policy_finish (policy *po, dcr_mime const *p) ;
+
+ /* rewrite.c */
+
+/* the new message in a temporary file: the tag header, then stdin with
+   the removed parts replaced. The descriptor. */
+extern int rewrite (policy const *po) ;
+
+#endif

@@ -1,0 +1,446 @@
+/* ISC license. */
+
+/* The checks of dcr-mimecheck on the parser's events: names and types
+   when a part begins, text rules on decoded text parts line by line,
+   zip central directories when a zip part ends. A reject ends the
+   program at once; a tag or a removal is remembered for rewrite.c. */
+
+#include <errno.h>
+#include <regex.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <skalibs/allreadwrite.h>
+#include <skalibs/genalloc.h>
+#include <skalibs/stralloc.h>
+#include <skalibs/types.h>
+
+#include <dcr/filter.h>
+#include <dcr/log.h>
+#include <dcr/mime.h>
+
+#include "mimecheck.h"
+
+#define SHOWMAX 120    /* a name in a reply, a log line or a header */
+#define TAGMAX 900     /* the tag header's value */
+
+static void nomem (void) { dcr_filter_fail("allocate") ; }
+static int lower (int c) { return c >= 'A' && c <= 'Z' ? c + 32 : c ; }
+
+/* s for a reply or a header: printable ASCII, '"' and '\' as '?', cut */
+static void show (stralloc *sa, char const *s)
+{
+  size_t i = 0 ;
+  for (; s[i] && i < SHOWMAX ; i++)
+  {
+    unsigned char c = s[i] ;
+    if (c < 32 || c >= 127 || c == '"' || c == '\\') c = '?' ;
+    if (!stralloc_catb(sa, (char *)&c, 1)) nomem() ;
+  }
+  if (s[i] && !stralloc_cats(sa, "...")) nomem() ;
+}
+
+static char const *partname (dcr_mime_part const *pt)
+{
+  return pt->filename[0] ? pt->filename : pt->name[0] ? pt->name : 0 ;
+}
+
+
+ /* Matching */
+
+/* the extension of name (any of them: "a.pdf.exe" has pdf and exe)
+   that is in the list, or 0. Trailing dots and blanks are dropped
+   first, as Windows does; only the last path component counts. */
+static char const *ext_match (char const *list, char const *name, size_t len)
+{
+  size_t start = 0, i, end = len ;
+  for (i = 0 ; i < len ; i++) if (name[i] == '/' || name[i] == '\\') start = i + 1 ;
+  while (end > start && (name[end-1] == '.' || name[end-1] == ' ' || name[end-1] == '\t')) end-- ;
+  for (i = start ; i < end ; i++)
+  {
+    size_t j, k ;
+    if (name[i] != '.') continue ;
+    for (j = i + 1 ; j < end && name[j] != '.' ; j++) ;
+    k = j ;
+    while (k > i + 1 && (name[k-1] == ' ' || name[k-1] == '\t')) k-- ;
+    for (char const *x = list ; *x ; x += strlen(x) + 1)
+    {
+      size_t n = strlen(x), m ;
+      if (n != k - i - 1) continue ;
+      for (m = 0 ; m < n && lower(name[i + 1 + m]) == x[m] ; m++) ;
+      if (m == n) return x ;
+    }
+  }
+  return 0 ;
+}
+
+static int type_match (char const *list, char const *type)
+{
+  for (char const *x = list ; *x ; x += strlen(x) + 1)
+  {
+    size_t n = strlen(x) ;
+    if (n >= 2 && x[n-1] == '*' && x[n-2] == '/' ? !strncmp(x, type, n - 1) : !strcmp(x, type)) return 1 ;
+  }
+  return 0 ;
+}
+
+/* the last extension of name is zip */
+static int zipname (char const *name)
+{
+  size_t n = strlen(name) ;
+  while (n && (name[n-1] == '.' || name[n-1] == ' ')) n-- ;
+  return n >= 4 && name[n-4] == '.' && lower(name[n-3]) == 'z' && lower(name[n-2]) == 'i' && lower(name[n-1]) == 'p' ;
+}
+
+
+ /* A rule holds: act */
+
+typedef struct why_s why_t ;
+struct why_s
+{
+  char const *ext ;     /* K_EXT: the extension */
+  char const *inner ;   /* K_EXT: the name inside a zip */
+  char const *what ;    /* K_MALFORMED, K_BADZIP: what is wrong */
+} ;
+
+static void hit (policy *po, rule const *ru, dcr_mime_part const *pt, why_t const *w)
+{
+  rules const *r = po->r ;
+  char const *name = pt ? partname(pt) : 0 ;
+  char const *arg = r->text.s + ru->arg ;
+  char const *msg = ru->message ? r->text.s + ru->message : 0 ;
+  stralloc reason = STRALLOC_ZERO, reply = STRALLOC_ZERO, shown = STRALLOC_ZERO, detail = STRALLOC_ZERO ;
+  char const *kind = "" ;
+  int action = ru->action ;
+  char fmt[UINT_FMT] ;
+  fmt[uint_fmt(fmt, ru->line)] = 0 ;
+
+  if (action == A_REMOVE && (!pt || !pt->depth)) action = A_REJECT ;   /* the message is the part */
+  if (name) show(&shown, name) ;
+  if (w->inner) { if (!stralloc_cats(&shown, name ? ":" : "") ) nomem() ; show(&shown, w->inner) ; }
+  if (!stralloc_0(&shown)) nomem() ;
+  if (!stralloc_cats(&reply, "5.7.1 ")) nomem() ;
+  switch (ru->kind)
+  {
+    case K_EXT :
+      kind = "ext" ;
+      if (!stralloc_cats(&detail, w->ext)
+       || !stralloc_cats(&reason, "file type .") || !stralloc_cats(&reason, w->ext) || !stralloc_cats(&reason, ": ") || !stralloc_cats(&reason, shown.s)
+       || !stralloc_cats(&reply, "attachment \"")) nomem() ;
+      if (name) show(&reply, name) ; else if (!stralloc_cats(&reply, "(no name)")) nomem() ;
+      if (w->inner)
+      {
+        if (!stralloc_cats(&reply, "\" refused: it holds \"")) nomem() ;
+        show(&reply, w->inner) ;
+      }
+      if (!stralloc_cats(&reply, "\"")) nomem() ;
+      if (!stralloc_cats(&reply, w->inner ? ", files of type ." : " refused: files of type .") || !stralloc_cats(&reply, w->ext) || !stralloc_cats(&reply, " are not accepted")) nomem() ;
+      break ;
+    case K_TYPE :
+      kind = "type" ;
+      show(&detail, pt->type) ;
+      if (!stralloc_cats(&reason, "content type ") || !stralloc_catb(&reason, detail.s, detail.len)
+       || !stralloc_cats(&reply, "content of type ") || !stralloc_catb(&reply, detail.s, detail.len) || !stralloc_cats(&reply, " is not accepted")) nomem() ;
+      break ;
+    case K_WORD :
+      kind = "word" ;
+      show(&detail, arg) ;
+      if (!stralloc_cats(&reason, "blocked phrase \"") || !stralloc_catb(&reason, detail.s, detail.len) || !stralloc_cats(&reason, "\"")
+       || !stralloc_cats(&reply, "message refused: its text holds a blocked phrase (\"") || !stralloc_catb(&reply, detail.s, detail.len) || !stralloc_cats(&reply, "\")")) nomem() ;
+      break ;
+    case K_REGEX :
+      kind = "regex" ;
+      show(&detail, arg) ;
+      if (!stralloc_cats(&reason, "blocked pattern \"") || !stralloc_catb(&reason, detail.s, detail.len) || !stralloc_cats(&reason, "\"")
+       || !stralloc_cats(&reply, "message refused: its text matches a blocked pattern")) nomem() ;
+      break ;
+    case K_MALFORMED :
+      kind = "malformed" ;
+      if (!stralloc_cats(&detail, w->what) || !stralloc_cats(&reason, "malformed MIME (") || !stralloc_cats(&reason, w->what) || !stralloc_cats(&reason, ")")
+       || !stralloc_cats(&reply, "malformed MIME is not accepted (") || !stralloc_cats(&reply, w->what) || !stralloc_cats(&reply, ")")) nomem() ;
+      break ;
+    default :
+      kind = "badzip" ;
+      if (!stralloc_cats(&detail, w->what) || !stralloc_cats(&reason, "unreadable zip archive ") || !stralloc_cats(&reason, shown.s)
+       || !stralloc_cats(&reason, " (") || !stralloc_cats(&reason, w->what) || !stralloc_cats(&reason, ")")
+       || !stralloc_cats(&reply, "attachment \"") || !stralloc_cats(&reply, shown.s)
+       || !stralloc_cats(&reply, "\" refused: a zip archive that cannot be read (") || !stralloc_cats(&reply, w->what) || !stralloc_cats(&reply, ")")) nomem() ;
+  }
+  if (!stralloc_0(&reason) || !stralloc_0(&detail)) nomem() ;
+
+  if (action == A_REJECT)
+  {
+    if (msg)
+    {
+      reply.len = 0 ;
+      /* a message that starts with its own enhanced code keeps it */
+      if (!(msg[0] >= '2' && msg[0] <= '5' && msg[1] == '.') && !stralloc_cats(&reply, "5.7.1 ")) nomem() ;
+      if (!stralloc_cats(&reply, msg)) nomem() ;
+    }
+    if (!stralloc_0(&reply)) nomem() ;
+    dcr_log("event", "mime-reject", "id", po->id, "reason", kind, "detail", detail.s, "name", shown.s, "rule", fmt, (char *)0) ;
+    dcr_filter_refuse(100, reply.s) ;
+  }
+
+  /* tag and remove: a reason in the tag header, once */
+  {
+    stralloc t = STRALLOC_ZERO ;
+    if (action == A_REMOVE && !stralloc_cats(&t, "removed ")) nomem() ;
+    if (!stralloc_cats(&t, msg ? msg : reason.s) || !stralloc_0(&t)) nomem() ;
+    if (!po->tags.len || !memmem(po->tags.s, po->tags.len, t.s, t.len - 1))
+    {
+      if (po->tags.len + t.len + 2 > TAGMAX) ;
+      else if ((po->tags.len && !stralloc_cats(&po->tags, "; ")) || !stralloc_catb(&po->tags, t.s, t.len - 1)) nomem() ;
+    }
+    stralloc_free(&t) ;
+  }
+  if (action == A_TAG)
+    dcr_log("event", "mime-tag", "id", po->id, "reason", kind, "detail", detail.s, "name", shown.s, "rule", fmt, (char *)0) ;
+  else
+  {
+    size_t off = po->texts.len ;
+    if (msg) { if (!stralloc_cats(&po->texts, msg)) nomem() ; }
+    else
+    {
+      if (!stralloc_cats(&po->texts, "dcr-mimecheck removed ")) nomem() ;
+      if (name) { if (!stralloc_cats(&po->texts, "the attachment \"")) nomem() ; show(&po->texts, name) ; if (!stralloc_cats(&po->texts, "\"")) nomem() ; }
+      else if (!stralloc_cats(&po->texts, "a part")) nomem() ;
+      if (!stralloc_cats(&po->texts, " (")) nomem() ;
+      show(&po->texts, pt->type) ;
+      if (!stralloc_cats(&po->texts, "): ") || !stralloc_cats(&po->texts, reason.s) || !stralloc_cats(&po->texts, ".")) nomem() ;
+    }
+    if (!stralloc_0(&po->texts)) nomem() ;
+    po->pending[pt->depth] = off + 1 ;
+    po->skip[pt->depth] = 1 ;
+    po->text = 0 ;
+    po->zip = 0 ;
+    dcr_log("event", "mime-remove", "id", po->id, "reason", kind, "detail", detail.s, "name", shown.s, "rule", fmt, (char *)0) ;
+  }
+  stralloc_free(&reason) ; stralloc_free(&reply) ; stralloc_free(&shown) ; stralloc_free(&detail) ;
+}
+
+/* the ext rules on a name; 0 once the part is removed */
+static int names (policy *po, dcr_mime_part const *pt, char const *name, char const *inner)
+{
+  size_t n = rules_n(po->r) ;
+  char const *x = inner ? inner : name ;
+  for (size_t i = 0 ; i < n && !po->skip[pt->depth] ; i++)
+  {
+    rule const *ru = rules_at(po->r, i) ;
+    why_t w = { .inner = inner } ;
+    if (ru->kind != K_EXT || (ru->action == A_TAG && po->done[i])) continue ;
+    w.ext = ext_match(po->r->text.s + ru->arg, x, strlen(x)) ;
+    if (!w.ext) continue ;
+    if (ru->action == A_TAG) po->done[i] = 1 ;
+    hit(po, ru, pt, &w) ;
+  }
+  return !po->skip[pt->depth] ;
+}
+
+/* every rule of kind k (malformed, badzip) */
+static void each (policy *po, int k, dcr_mime_part const *pt, char const *what)
+{
+  for (size_t i = 0 ; i < rules_n(po->r) ; i++)
+  {
+    rule const *ru = rules_at(po->r, i) ;
+    why_t w = { .what = what } ;
+    if (ru->kind != k || (pt && po->skip[pt->depth])) continue ;
+    hit(po, ru, pt, &w) ;
+  }
+}
+
+
+ /* Text rules, a line at a time */
+
+static void textline (policy *po, dcr_mime_part const *pt)
+{
+  size_t n = rules_n(po->r) ;
+  po->line[po->linelen] = 0 ;
+  for (size_t i = 0 ; i < n && po->text ; i++)
+  {
+    rule const *ru = rules_at(po->r, i) ;
+    why_t w = { 0 } ;
+    int m ;
+    if ((ru->kind != K_WORD && ru->kind != K_REGEX) || (ru->action == A_TAG && po->done[i])) continue ;
+    m = ru->kind == K_WORD ? strstr(po->line, po->r->text.s + ru->arg) != 0 : !regexec(&ru->re, po->line, 0, 0, 0) ;
+    if (!m) continue ;
+    if (ru->action == A_TAG) po->done[i] = 1 ;
+    hit(po, ru, pt, &w) ;
+  }
+}
+
+static void textdata (policy *po, dcr_mime_part const *pt, char const *s, size_t len)
+{
+  for (size_t i = 0 ; i < len && po->text ; i++)
+  {
+    char c = s[i] ;
+    if (c == '\n') { textline(po, pt) ; po->linelen = 0 ; continue ; }
+    po->line[po->linelen++] = c ? lower(c) : ' ' ;   /* words are lower case; a NUL would end the line for regexec */
+    if (po->linelen == TEXTMAX)
+    {
+      textline(po, pt) ;
+      memmove(po->line, po->line + TEXTMAX - TEXTKEEP, TEXTKEEP) ;
+      po->linelen = TEXTKEEP ;
+    }
+  }
+}
+
+
+ /* Zip archives: decoded into a temporary file, read at the end */
+
+static void spool (policy *po, char const *s, size_t n)
+{
+  if (po->ziplen + n > po->r->zip_max) { po->zip = 3 ; return ; }
+  if (allwrite(po->zipfd, s, n) < n) dcr_filter_fail("write the zip archive to a temporary file") ;
+  po->ziplen += n ;
+}
+
+static void zipdata (policy *po, char const *s, size_t n)
+{
+  if (po->zip == 1)
+  {
+    while (n && po->magiclen < 4) { po->magic[po->magiclen++] = *s++ ; n-- ; }
+    if (po->magiclen < 4) return ;
+    if (!po->zipbyname && memcmp(po->magic, "PK\3\4", 4) && memcmp(po->magic, "PK\5\6", 4)) { po->zip = 0 ; return ; }
+    if (po->zipfd < 0) po->zipfd = dcr_filter_tmpfile() ;
+    if (ftruncate(po->zipfd, 0) < 0 || lseek(po->zipfd, 0, SEEK_SET) < 0) dcr_filter_fail("reset the zip temporary file") ;
+    po->ziplen = 0 ;
+    po->zip = 2 ;
+    spool(po, po->magic, 4) ;
+  }
+  if (po->zip == 2 && n) spool(po, s, n) ;
+}
+
+typedef struct zipctx_s { policy *po ; dcr_mime_part const *pt ; } zipctx ;
+
+static int zipentry (void *ctx, char const *name, size_t len)
+{
+  zipctx *z = ctx ;
+  char buf[1025] ;
+  if (!len || name[len-1] == '/') return 1 ;   /* a directory */
+  memcpy(buf, name, len) ;
+  buf[len] = 0 ;
+  for (size_t i = 0 ; i < len ; i++) if (!buf[i]) buf[i] = '?' ;
+  return names(z->po, z->pt, 0, buf) ;
+}
+
+static void zipend (policy *po, dcr_mime_part const *pt)
+{
+  char const *why = 0 ;
+  int r = 0 ;
+  if (po->zip == 1 && po->zipbyname) { po->zip = 0 ; why = "shorter than 4 octets" ; }
+  else if (po->zip == 3) why = "larger than zip-max" ;
+  else if (po->zip == 2)
+  {
+    zipctx z = { po, pt } ;
+    r = zip_names(po->zipfd, po->ziplen, &zipentry, &z, &why) ;
+    if (r < 0) dcr_filter_fail("read the zip archive's temporary file") ;
+  }
+  po->zip = 0 ;
+  if (!why) return ;
+  {
+    stralloc shown = STRALLOC_ZERO ;
+    if (partname(pt)) show(&shown, partname(pt)) ;
+    if (!stralloc_0(&shown)) nomem() ;
+    dcr_log("event", "mime-badzip", "id", po->id, "name", shown.s, "detail", why, (char *)0) ;
+    stralloc_free(&shown) ;
+  }
+  each(po, K_BADZIP, pt, why) ;
+}
+
+
+ /* The events */
+
+static void on_begin (void *ctx, dcr_mime_part const *pt)
+{
+  policy *po = ctx ;
+  rules const *r = po->r ;
+  unsigned int d = pt->depth ;
+  po->skip[d] = d ? po->skip[d-1] : 0 ;
+  po->pending[d] = 0 ;
+  po->text = 0 ; po->zip = 0 ;
+  if (po->skip[d]) return ;
+  for (size_t i = 0 ; i < rules_n(r) && !po->skip[d] ; i++)
+  {
+    rule const *ru = rules_at(r, i) ;
+    why_t w = { 0 } ;
+    if (ru->kind != K_TYPE || (ru->action == A_TAG && po->done[i]) || !type_match(r->text.s + ru->arg, pt->type)) continue ;
+    if (ru->action == A_TAG) po->done[i] = 1 ;
+    hit(po, ru, pt, &w) ;
+  }
+  if (pt->filename[0] && !names(po, pt, pt->filename, 0)) return ;
+  if (pt->name[0] && strcmp(pt->name, pt->filename) && !names(po, pt, pt->name, 0)) return ;
+  if (pt->multipart || pt->message) return ;
+  /* a leaf: read its text, look into it if it is a zip */
+  po->text = r->has_text && !strncmp(pt->type, "text/", 5) ;
+  po->linelen = 0 ;
+  po->zipbyname = zipname(pt->filename) || zipname(pt->name) ;
+  po->zip = r->zip_max ? 1 : 0 ;
+  po->magiclen = 0 ;
+}
+
+static void on_data (void *ctx, dcr_mime_part const *pt, char const *s, size_t n)
+{
+  policy *po = ctx ;
+  if (po->skip[pt->depth]) return ;
+  if (po->text) textdata(po, pt, s, n) ;
+  if (po->zip) zipdata(po, s, n) ;
+}
+
+static void on_end (void *ctx, dcr_mime_part const *pt)
+{
+  policy *po = ctx ;
+  unsigned int d = pt->depth ;
+  if (!po->skip[d] && !pt->multipart && !pt->message)
+  {
+    if (po->text && po->linelen) textline(po, pt) ;
+    po->text = 0 ;
+    if (po->zip) zipend(po, pt) ;
+  }
+  if (po->pending[d])
+  {
+    removal x = { .from = pt->hdr_off, .to = pt->end_off, .text = po->pending[d] - 1 } ;
+    if (!genalloc_append(removal, &po->removals, &x)) nomem() ;
+    po->pending[d] = 0 ;
+  }
+}
+
+dcr_mime_events const policy_events = { &on_begin, &on_data, &on_end } ;
+
+void policy_init (policy *po, rules const *r, char const *id)
+{
+  memset(po, 0, sizeof *po) ;
+  po->r = r ;
+  po->id = id ;
+  po->zipfd = -1 ;
+  po->done = calloc(rules_n(r) + 1, 1) ;
+  if (!po->done) nomem() ;
+}
+
+void policy_finish (policy *po, dcr_mime const *p)
+{
+  static char const *const what[] = { "a multipart without a boundary", "a multipart not closed", "a nested boundary equal to an enclosing one", "bad base64", "the input ends inside a part header", "bad quoted-printable" } ;
+  if (p->err)
+  {
+    char fmt[UINT64_FMT] ;
+    stralloc reply = STRALLOC_ZERO ;
+    char const *detail = p->err == DCR_MIME_EPARTS ? "parts" : p->err == DCR_MIME_EDEPTH ? "depth" : "header" ;
+    fmt[uint64_fmt(fmt, p->err == DCR_MIME_EPARTS ? p->lim.max_parts : p->err == DCR_MIME_EDEPTH ? p->lim.max_depth : p->lim.max_header)] = 0 ;
+    if (!stralloc_cats(&reply, p->err == DCR_MIME_EPARTS ? "5.7.1 too many MIME parts (more than " : p->err == DCR_MIME_EDEPTH ? "5.7.1 MIME nesting too deep (more than " : "5.7.1 a MIME part header is too large (more than ")
+     || !stralloc_cats(&reply, fmt) || !stralloc_cats(&reply, p->err == DCR_MIME_EDEPTH ? " levels)" : p->err == DCR_MIME_EPARTS ? ")" : " octets)") || !stralloc_0(&reply)) nomem() ;
+    dcr_log("event", "mime-reject", "id", po->id, "reason", "limit", "detail", detail, "limit", fmt, (char *)0) ;
+    dcr_filter_refuse(100, reply.s) ;
+  }
+  if (p->malformed)
+  {
+    stralloc sa = STRALLOC_ZERO ;
+    for (unsigned int i = 0 ; i < 6 ; i++)
+      if (p->malformed & (1u << i))
+        if ((sa.len && !stralloc_cats(&sa, ", ")) || !stralloc_cats(&sa, what[i])) nomem() ;
+    if (!stralloc_0(&sa)) nomem() ;
+    dcr_log("event", "mime-malformed", "id", po->id, "detail", sa.s, (char *)0) ;
+    each(po, K_MALFORMED, 0, sa.s) ;
+    stralloc_free(&sa) ;
+  }
+}
