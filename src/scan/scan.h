@@ -56,9 +56,36 @@ struct scan_spamdopts_s
   char const *user ;     /* the User: line, or 0 */
 } ;
 
-/* the message is fd (seekable), size octets; r->status set */
+/* the message is fd (seekable); r->status set */
 extern void scan_clamd (scan_addr const *a, int fd, tain const *connect, tain const *deadline, scan_result *r) ;
 extern void scan_spamd (scan_addr const *a, scan_spamdopts const *o, int fd, tain const *connect, tain const *deadline, scan_result *r) ;
+
+
+ /* One exchange (exchange.c): connect, send head then the message, read
+    the reply into buf (max octets) until parse says it is complete.
+    1: the reply is in buf and parsed into reply; 0: r says what failed. */
+
+typedef int scan_sendmessage_func (int s, int fd, tain const *deadline) ;   /* 1, 0 (errno), -1 reading fd */
+typedef int scan_parse_func (char const *s, size_t len, int eof, void *reply, char const **why) ;
+
+typedef struct scan_request_s scan_request ;
+struct scan_request_s
+{
+  scan_addr const *addr ;
+  tain const *connect, *deadline ;
+  char const *head ;
+  size_t headlen ;
+  scan_sendmessage_func *sendmessage ;
+  int fd ;
+  int halfclose ;        /* shutdown(SHUT_WR) once all is sent */
+  char *buf ;
+  size_t max ;
+  scan_parse_func *parse ;
+  void *reply ;
+} ;
+
+extern int scan_exchange (scan_request const *x, scan_result *r) ;
+extern void scan_fail (scan_result *r, char const *reason, char const *what, char const *detail) ;
 
 
  /* The reply parsers (parse.c): pure, bounded, no allocation (fuzz-scan).
