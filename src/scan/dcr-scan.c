@@ -180,15 +180,16 @@ static void skipped (scanner const *x, char const *reason)
 static void spamheaders (int yes, long sc, long req, stralloc const *sym)
 {
   char a[SCAN_TENTHS_FMT], b[SCAN_TENTHS_FMT] ;
-  size_t col, i = 0 ;
+  size_t line, col, i = 0 ;
   scan_tenths_fmt(a, sc) ; scan_tenths_fmt(b, req) ;
   if (yes) addcats("X-Spam-Flag: YES\n") ;
+  line = add.len ;
   addcats("X-Spam-Status: ") ; addcats(yes ? "Yes" : "No") ;
   addcats(", score=") ; addcats(a) ; addcats(" required=") ; addcats(b) ;
   if (!spamopts.check)
   {
     addcats(" tests=") ;
-    col = 15 + 4 + 7 + strlen(a) + 10 + strlen(b) + 7 ;
+    col = add.len - line ;
     if (!sym->len) addcats("none") ;
     while (i < sym->len)
     {
