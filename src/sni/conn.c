@@ -183,14 +183,14 @@ static void conn_close (conn *c, char const *reason)
   free(c->buf) ;
   slots[c->slot] = 0 ;
   freeslots[nfree++] = c->slot ;
-  st.conns-- ;
+  st->conns-- ;
   free(c) ;
 }
 
 /* closed before any byte went to a target: for http, a short reply */
 static void refuse (conn *c, char const *reason, char const *http)
 {
-  st.refused++ ;
+  st->refused++ ;
   if (c->l->mode == MODE_HTTP && http)
   {
     char msg[160] = "" ;
@@ -330,9 +330,9 @@ static void splice_event (conn *c, unsigned int side, unsigned int ev)
   int r = 0 ;
   if (ev & (EPOLLERR | EPOLLHUP)) ev |= EPOLLIN | EPOLLOUT ;
   if ((side == TAG_CLIENT && ev & EPOLLIN) || (side == TAG_TARGET && ev & EPOLLOUT))
-    r = pump(c, &c->up, c->cfd, c->tfd, &c->up_bytes, &st.bytes_up) ;
+    r = pump(c, &c->up, c->cfd, c->tfd, &c->up_bytes, &st->bytes_up) ;
   if (!r && ((side == TAG_TARGET && ev & EPOLLIN) || (side == TAG_CLIENT && ev & EPOLLOUT)))
-    r = pump(c, &c->down, c->tfd, c->cfd, &c->down_bytes, &st.bytes_down) ;
+    r = pump(c, &c->down, c->tfd, c->cfd, &c->down_bytes, &st->bytes_down) ;
   if (r == -2) { accept_pause(errno == EMFILE ? "EMFILE" : errno == ENFILE ? "ENFILE" : "ENOMEM") ; conn_close(c, "no-fd") ; return ; }
   if (r < 0)
   {
@@ -373,7 +373,7 @@ static void connected (conn *c)
   int one = 1 ;
   setsockopt(c->tfd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one)) ;
   if (x->proxy && !(h = proxy_header(c, x->proxy, hdr))) { c->why = "getsockname" ; conn_close(c, "error") ; return ; }
-  c->up_bytes = c->len ; st.bytes_up += c->len ;
+  c->up_bytes = c->len ; st->bytes_up += c->len ;
   if (h + c->len)
   {
     unsigned char *b = realloc(c->buf, h + c->len) ;
@@ -413,7 +413,7 @@ static void connect_next (conn *c)
       return ;
     }
     fcntl(fd, F_SETFD, FD_CLOEXEC) ;
-    if (c->tried > 1) st.failovers++ ;
+    if (c->tried > 1) st->failovers++ ;
     c->target = k ;
     r = a->v6 ? socket_connect6(fd, (char const *)a->ip, a->port, 0) : socket_connect4(fd, (char const *)a->ip, a->port) ;
     if (!r || errno == EINPROGRESS || errno == EWOULDBLOCK)
@@ -486,7 +486,7 @@ static void peek (conn *c)
       conn_close(c, "reset") ;
       return ;
     }
-    if (!n) { c->why = c->len ? "truncated" : 0 ; if (c->len) st.bad_hello++ ; conn_close(c, c->len ? "bad-hello" : "eof") ; return ; }
+    if (!n) { c->why = c->len ? "truncated" : 0 ; if (c->len) st->bad_hello++ ; conn_close(c, c->len ? "bad-hello" : "eof") ; return ; }
     c->len += n ;
     r = c->l->mode == MODE_HTTP
       ? http_host((char const *)c->buf, c->len, &c->scan, c->name, &c->why)
@@ -494,7 +494,7 @@ static void peek (conn *c)
     if (r == HELLO_NEED) continue ;
     if (r == HELLO_BAD)
     {
-      st.bad_hello++ ;
+      st->bad_hello++ ;
       refuse(c, "bad-hello", "400 Bad Request") ;
       return ;
     }
@@ -521,7 +521,7 @@ static void refuse_early (int fd, listener *l, sni_addr const *client, char cons
 {
   char s[SNI_ADDR_FMT] ;
   sni_addr_fmt(s, client) ;
-  st.refused++ ;
+  st->refused++ ;
   sni_log("event", "close", "client", s, "listener", l->text, "up", "0", "down", "0", "ms", "0", "reason", reason, (char *)0) ;
   close(fd) ;
 }
@@ -544,7 +544,7 @@ void conn_accept (listener *l)
       return ;
     }
     accept_pause(0) ;   /* accepting again, if it was paused */
-    st.accepted++ ;
+    st->accepted++ ;
     memset(&client, 0, sizeof(client)) ;
     if (ss.ss_family == AF_INET6)
     {
@@ -575,7 +575,7 @@ void conn_accept (listener *l)
     setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one)) ;
     c->slot = freeslots[--nfree] ;
     slots[c->slot] = c ;
-    st.conns++ ;
+    st->conns++ ;
     c->cfd = fd ; c->tfd = -1 ;
     c->up.p[0] = c->up.p[1] = c->down.p[0] = c->down.p[1] = -1 ;
     c->rule = c->target = -1 ;
@@ -605,7 +605,7 @@ void conns_sweep (int shutting)
     switch (c->state)
     {
       case ST_PEEK :
-        if (now_ms >= c->deadline) { st.timeouts++ ; conn_close(c, "hello-timeout") ; }
+        if (now_ms >= c->deadline) { st->timeouts++ ; conn_close(c, "hello-timeout") ; }
         break ;
       case ST_CONNECTING :
         if (now_ms >= c->deadline)
@@ -616,7 +616,7 @@ void conns_sweep (int shutting)
         }
         break ;
       default :
-        if (now_ms - c->t_last >= (uint64_t)c->set->rule[c->rule].idle_timeout * 1000) { st.timeouts++ ; conn_close(c, "idle-timeout") ; }
+        if (now_ms - c->t_last >= (uint64_t)c->set->rule[c->rule].idle_timeout * 1000) { st->timeouts++ ; conn_close(c, "idle-timeout") ; }
     }
   }
 }

@@ -29,7 +29,8 @@
 
 uint64_t now_ms ;
 int epfd = -1 ;
-stats st ;
+static stats own ;
+stats *st = &own ;
 
 static int sigfd = -1 ;
 static int paused ;            /* listeners out of epoll until resume_at */
@@ -106,45 +107,74 @@ void accept_pause (char const *why)
   }
 }
 
-static void stats_dump (void)
+static size_t stats_line (char *line, size_t max, stats const *x, char const *worker)
 {
-  char w[16], conns[16], acc[24], ref[24], fo[24], bad[24], to[24], up[24], down[24] ;
-  char line[SNI_LOG_MAX] ;
-  char const *kv[20] ;
-  size_t n ;
-  w[fmt_ulong(w, worker_index)] = 0 ;
-  conns[fmt_ulong(conns, st.conns)] = 0 ;
-  acc[fmt_ulonglong(acc, st.accepted)] = 0 ;
-  ref[fmt_ulonglong(ref, st.refused)] = 0 ;
-  fo[fmt_ulonglong(fo, st.failovers)] = 0 ;
-  bad[fmt_ulonglong(bad, st.bad_hello)] = 0 ;
-  to[fmt_ulonglong(to, st.timeouts)] = 0 ;
-  up[fmt_ulonglong(up, st.bytes_up)] = 0 ;
-  down[fmt_ulonglong(down, st.bytes_down)] = 0 ;
-  kv[0] = "event" ; kv[1] = "stats" ; kv[2] = "worker" ; kv[3] = w ;
-  kv[4] = "conns" ; kv[5] = conns ; kv[6] = "accepted" ; kv[7] = acc ;
-  kv[8] = "refused" ; kv[9] = ref ; kv[10] = "failovers" ; kv[11] = fo ;
-  kv[12] = "bad_hello" ; kv[13] = bad ; kv[14] = "timeouts" ; kv[15] = to ;
-  kv[16] = "bytes_up" ; kv[17] = up ; kv[18] = "bytes_down" ; kv[19] = down ;
-  if (!cfg.statsfile) { sni_log_pairs(kv, 10) ; return ; }
+  char conns[16], acc[24], ref[24], fo[24], bad[24], to[24], up[24], down[24] ;
+  char const *kv[18] ;
+  size_t n = 0 ;
+  unsigned int i ;
+  conns[fmt_ulong(conns, x->conns)] = 0 ;
+  acc[fmt_ulonglong(acc, x->accepted)] = 0 ;
+  ref[fmt_ulonglong(ref, x->refused)] = 0 ;
+  fo[fmt_ulonglong(fo, x->failovers)] = 0 ;
+  bad[fmt_ulonglong(bad, x->bad_hello)] = 0 ;
+  to[fmt_ulonglong(to, x->timeouts)] = 0 ;
+  up[fmt_ulonglong(up, x->bytes_up)] = 0 ;
+  down[fmt_ulonglong(down, x->bytes_down)] = 0 ;
+  kv[0] = "worker" ; kv[1] = worker ;
+  kv[2] = "conns" ; kv[3] = conns ; kv[4] = "accepted" ; kv[5] = acc ;
+  kv[6] = "refused" ; kv[7] = ref ; kv[8] = "failovers" ; kv[9] = fo ;
+  kv[10] = "bad_hello" ; kv[11] = bad ; kv[12] = "timeouts" ; kv[13] = to ;
+  kv[14] = "bytes_up" ; kv[15] = up ; kv[16] = "bytes_down" ; kv[17] = down ;
+  for (i = 0 ; i < 18 ; i += 2) n = sni_log_kv(line, n, max - 1, kv[i], kv[i + 1]) ;
+  line[n++] = '\n' ;
+  return n ;
+}
+
+/* one line per worker, and their sum (worker=all) when more than one:
+   in the log, or into the -s file, replaced whole (a temporary, renamed) */
+void stats_dump (stats const *a, unsigned int n, unsigned int first)
+{
+  char buf[SNI_LOG_MAX * 4] ;
+  size_t len = 0 ;
+  stats sum ;
+  unsigned int i ;
+  memset(&sum, 0, sizeof(sum)) ;
+  for (i = 0 ; i <= n ; i++)
   {
-    /* FILE (one worker) or FILE.N (worker N), replaced whole: written
-       to a temporary name, then renamed */
-    char path[4096], tmp[4200] ;
-    size_t pl = strlen(cfg.statsfile), i ;
+    char w[16], line[SNI_LOG_MAX] ;
+    stats const *x = i < n ? &a[i] : &sum ;
+    size_t k ;
+    if (i == n && n == 1) break ;
+    if (i < n)
+    {
+      sum.conns += x->conns ; sum.accepted += x->accepted ; sum.refused += x->refused ;
+      sum.failovers += x->failovers ; sum.bad_hello += x->bad_hello ; sum.timeouts += x->timeouts ;
+      sum.bytes_up += x->bytes_up ; sum.bytes_down += x->bytes_down ;
+      w[fmt_ulong(w, first + i)] = 0 ;
+    }
+    else memcpy(w, "all", 4) ;
+    k = stats_line(line, sizeof(line), x, w) ;
+    if (!cfg.statsfile)
+    {
+      char out[SNI_LOG_MAX + 32] ;
+      size_t m = fmt_str(out, "dcr-sniproxy: event=stats ") ;
+      memcpy(out + m, line, k) ;
+      if (write(2, out, m + k) < 0) {}
+    }
+    else if (len + k <= sizeof(buf)) { memcpy(buf + len, line, k) ; len += k ; }
+  }
+  if (cfg.statsfile)
+  {
+    char tmp[4200] ;
+    size_t pl = strlen(cfg.statsfile) ;
     int fd ;
-    if (pl > sizeof(path) - 20) return ;
-    memcpy(path, cfg.statsfile, pl) ;
-    if (cfg.workers > 1) { path[pl++] = '.' ; pl += fmt_ulong(path + pl, worker_index) ; }
-    path[pl] = 0 ;
-    memcpy(tmp, path, pl) ;
+    if (pl > 4000) return ;
+    memcpy(tmp, cfg.statsfile, pl) ;
     memcpy(tmp + pl, ".tmp", 5) ;
-    n = 0 ;
-    for (i = 2 ; i < 20 ; i += 2) n = sni_log_kv(line, n, sizeof(line) - 1, kv[i], kv[i + 1]) ;
-    line[n++] = '\n' ;
     fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644) ;
-    if (fd < 0 || write(fd, line, n) != (ssize_t)n || close(fd) < 0 || rename(tmp, path) < 0)
-      sni_log("event", "stats-failed", "file", path, "error", strerror(errno), (char *)0) ;
+    if (fd < 0 || write(fd, buf, len) != (ssize_t)len || close(fd) < 0 || rename(tmp, cfg.statsfile) < 0)
+      sni_log("event", "stats-failed", "file", cfg.statsfile, "error", strerror(errno), (char *)0) ;
   }
 }
 
@@ -186,7 +216,7 @@ static void signals (void)
     switch (si.ssi_signo)
     {
       case SIGHUP : reload() ; break ;
-      case SIGUSR1 : stats_dump() ; break ;
+      case SIGUSR1 : stats_dump(st, 1, worker_index) ; break ;
       case SIGTERM : case SIGINT : begin_shutdown() ; break ;
     }
 }

@@ -48,11 +48,23 @@ static int ip_scan (char const *s, unsigned char *ip, unsigned char *v6)
     *v6 = 1 ;
     return 1 ;
   }
-  if (s[n - 1] == '.' || scan_ip4(s, (char *)ip) != n) return 0 ;
-  { /* scan_ip4 takes "1.2.3" too: insist on four parts */
-    unsigned int dots = 0 ;
-    for (; *s ; s++) dots += *s == '.' ;
-    if (dots != 3) return 0 ;
+  { /* strict: four decimal parts of 1 to 3 digits, each at most 255 */
+    unsigned int part = 0, digits = 0, value = 0 ;
+    for (; ; s++)
+    {
+      if (*s >= '0' && *s <= '9')
+      {
+        if (++digits > 3) return 0 ;
+        value = value * 10 + (*s - '0') ;
+        if (value > 255) return 0 ;
+        continue ;
+      }
+      if (!digits || part > 3 || (*s && *s != '.')) return 0 ;
+      ip[part++] = value ;
+      digits = value = 0 ;
+      if (!*s) break ;
+    }
+    if (part != 4) return 0 ;
   }
   *v6 = 0 ;
   return 1 ;
@@ -201,6 +213,7 @@ static int add_target (parse *P, sni_rule *rule, char const *s, size_t n)
   {
     size_t hl = strlen(host) ;
     if (s[0] == '[' || !hello_name_ok(host, hl)) return fail(P, "bad target host") ;
+    if (strspn(host, "0123456789.") == hl) return fail(P, "bad target address") ;
     k = P->resolve(host, a, NAME_ADDRS_MAX) ;
     if (!k) return fail(P, "target name does not resolve") ;
     if (k > NAME_ADDRS_MAX) k = NAME_ADDRS_MAX ;

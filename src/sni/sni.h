@@ -47,7 +47,9 @@ struct stats_s
   uint64_t accepted, refused, failovers, bad_hello, timeouts, bytes_up, bytes_down ;
   unsigned int conns ;
 } ;
-extern stats st ;
+extern stats *st ;               /* this worker's: shared memory under -w N */
+/* SIGUSR1: a[0..n) the counters of workers first..first+n */
+extern void stats_dump (stats const *a, unsigned int n, unsigned int first) ;
 
 /* dcr-sniproxy.c: the rules file */
 extern sni_rules *rules_load (char const *file, unsigned int *line, char const **err) ;

@@ -2,8 +2,9 @@
 /* -w N: the parent forks N workers, each binds its own SO_REUSEPORT
    listeners (the kernel spreads connections among them), and the parent
    supervises: readiness once all are bound, a dead worker restarted
-   (after a second, so that a crashing one does not spin), SIGHUP,
-   SIGUSR1 and SIGTERM passed on. */
+   (after a second, so that a crashing one does not spin), SIGHUP and
+   SIGTERM passed on; SIGUSR1 answered here, from the counters the
+   workers keep in shared memory. */
 
 #include <errno.h>
 #include <poll.h>
@@ -12,6 +13,7 @@
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
+#include <sys/mman.h>
 #include <sys/signalfd.h>
 #include <sys/wait.h>
 
@@ -27,6 +29,7 @@ static pid_t pid[WORKERS_MAX] ;
 static uint64_t respawn_at[WORKERS_MAX] ;   /* 0: running or not due */
 static int ready[2] = { -1, -1 } ;
 static int sigfd = -1 ;
+static stats *shared ;   /* each worker's counters, where the parent reads them */
 
 static uint64_t clock_ms (void)
 {
@@ -49,6 +52,8 @@ static void spawn (unsigned int i)
     close(ready[0]) ; close(sigfd) ;
     if (cfg.readyfd >= 0) close(cfg.readyfd) ;
     worker_index = i ;
+    st = &shared[i] ;
+    st->conns = 0 ;   /* a restarted worker: the totals go on */
     listeners_bind() ;
     loop_run(ready[1]) ;
   }
@@ -80,6 +85,8 @@ void workers_run (void)
   sigprocmask(SIG_BLOCK, &set, 0) ;
   sigfd = signalfd(-1, &set, SFD_CLOEXEC | SFD_NONBLOCK) ;
   if (sigfd < 0 || pipe(ready) < 0) sni_die(111, "signalfd or pipe", strerror(errno)) ;
+  shared = mmap(0, cfg.workers * sizeof(stats), PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0) ;
+  if (shared == MAP_FAILED) sni_die(111, "mmap", strerror(errno)) ;
   for (i = 0 ; i < cfg.workers ; i++) spawn(i) ;
   close(ready[1]) ;
   for (;;)
@@ -125,7 +132,7 @@ void workers_run (void)
           forward(SIGHUP) ;
           break ;
         }
-        case SIGUSR1 : forward(SIGUSR1) ; break ;
+        case SIGUSR1 : stats_dump(shared, cfg.workers, 0) ; break ;
         case SIGTERM : case SIGINT : terminating = 1 ; forward(SIGTERM) ; break ;
         case SIGCHLD : break ;
       }
