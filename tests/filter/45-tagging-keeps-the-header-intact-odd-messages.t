@@ -7,7 +7,8 @@
 # a message that is only a header without a final LF, or empty, gets a
 # well-formed field; a header section over 1 MiB is not edited (fields on
 # top, the rest byte for byte); 300 rule names fold under 78 columns; a
-# negative score prints as spamd's does.
+# negative score prints as spamd's does; a scanner on [::1]; no room
+# for the tagged copy is 4.3.0, never the message passed on untagged.
 import os, sys
 here = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.join(here, '..', 'lib'))
@@ -51,6 +52,21 @@ def main():
         r = scan(tag, huge)
         ok(r.message is not None and r.message.endswith(huge) and r.message.startswith(b'X-Spam-Flag: YES\n'),
            'a header section over 1 MiB: our fields on top, the rest as it was')
+
+        r = scan(tag, HAM, env={'TMPDIR': '/nonexistent/dir'})
+        is_((r.rc, r.out, r.message), (111, '4.3.0 dcr-scan: temporary failure\n', None),
+            'no room for the tagged copy ($TMPDIR missing): 4.3.0, exit 111, not passed on untagged')
+
+    try:
+        v6 = FakeScanner(spamd_reply(b'9.0'), host='::1')
+    except OSError:
+        v6 = None
+    if v6:
+        with v6:
+            r = scan(['--spamd', v6.addr], HAM)
+            ok(r.rc == 0 and r.message is not None and r.message.startswith(b'X-Spam-Flag: YES\n'), 'a scanner at [::1]:PORT')
+    else:
+        skip('no IPv6 loopback')
 
     syms = b','.join(b'RULE_NUMBER_%03d' % i for i in range(300))
     with FakeScanner(spamd_reply(b'-2.5', syms)) as sp:

@@ -240,13 +240,13 @@ class FakeScanner(object):
     "Spam: False ; 0.0 / 5.0" with the symbols GOT_<octets> and CRLF_OK
     (or CRLF_BAD, SHORT)."""
 
-    def __init__(self, mode):
+    def __init__(self, mode, host='127.0.0.1'):
         self.mode = mode
-        self.srv = socket.socket()
+        self.srv = socket.socket(socket.AF_INET6 if ':' in host else socket.AF_INET)
         self.srv.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-        self.srv.bind(('127.0.0.1', 0))
+        self.srv.bind((host, 0))
         self.srv.listen(8)
-        self.addr = '127.0.0.1:%d' % self.srv.getsockname()[1]
+        self.addr = ('[%s]:%d' if ':' in host else '%s:%d') % (host, self.srv.getsockname()[1])
         self.stopping = False
         self.conns = []
         self.thread = threading.Thread(target=self._loop, daemon=True)
