@@ -143,6 +143,9 @@ UNIT_TESTS += t-rewrite
 t-rewrite_EXTRA := src/rewrite/rwmap.c src/rewrite/rwaddr.c
 FUZZ_TARGETS += fuzz-rewrite
 fuzz-rewrite_EXTRA := src/rewrite/rwmap.c src/rewrite/rwaddr.c
+BIN_TARGETS += dcr-footer
+dcr-footer_SRCS := src/footer/dcr-footer.c src/footer/mimewalk.c src/footer/coder.c
+dcr-footer_LIBS := $(LDLIBS_SKA)
 
 # ---- The TLS SNI splicer (issue 7, doc/dcr-sniproxy.md): on libowfat ----
 # dcr-sniproxy (src/sni)
