@@ -58,26 +58,39 @@ int scan_addr_parse (char const *s, uint16_t defport, scan_addr *a)
   return 1 ;
 }
 
+/* A unix socket whose backlog is full (a busy clamd) says EAGAIN at
+   once, and is not connecting: try again every 50 ms until the deadline. */
+static int unixconnect (char const *path, tain const *deadline)
+{
+  for (;;)
+  {
+    tain pause, until ;
+    int fd = ipc_stream_nbcoe() ;
+    if (fd < 0) return -1 ;
+    if (ipc_connect(fd, path)) return fd ;
+    if (errno != EAGAIN && errno != EWOULDBLOCK)
+    {
+      if (errno != EINPROGRESS || !ipc_timed_connect_g(fd, path, deadline)) { fd_close(fd) ; return -1 ; }
+      return fd ;
+    }
+    fd_close(fd) ;
+    tain_now_g() ;
+    if (!tain_future(deadline)) { errno = ETIMEDOUT ; return -1 ; }
+    tain_from_millisecs(&pause, 50) ;
+    tain_add_g(&until, &pause) ;
+    deepsleepuntil_g(tain_less(&until, deadline) ? &until : deadline) ;
+  }
+}
+
 int scan_connect (scan_addr const *a, tain const *deadline)
 {
   int fd ;
   tain_now_g() ;
-  if (a->isunix)
-  {
-    fd = ipc_stream_nbcoe() ;
-    if (fd < 0) return -1 ;
-    if (!ipc_timed_connect_g(fd, a->path, deadline)) goto err ;
-  }
-  else
-  {
-    fd = socket_tcp46_nbcoe(ip46_is6(&a->ip)) ;
-    if (fd < 0) return -1 ;
-    if (!socket_deadlineconnstamp46_g(fd, &a->ip, a->port, deadline)) goto err ;
-  }
+  if (a->isunix) return unixconnect(a->path, deadline) ;
+  fd = socket_tcp46_nbcoe(ip46_is6(&a->ip)) ;
+  if (fd < 0) return -1 ;
+  if (!socket_deadlineconnstamp46_g(fd, &a->ip, a->port, deadline)) { fd_close(fd) ; return -1 ; }
   return fd ;
- err:
-  fd_close(fd) ;
-  return -1 ;
 }
 
 /* wait until fd is ready for events or the deadline: 1, or 0 (errno) */

@@ -1,7 +1,8 @@
 #!/usr/bin/python3
 # Proves: a scanner that is down (port closed, socket missing), hangs at
 # connect, accepts and never answers, never reads, hangs up, or answers
-# garbage gives a clean error, never a crash and never silent acceptance:
+# garbage gives a clean error (a unix socket with a full backlog is
+# tried again until the connect timeout), never a crash and never silent acceptance:
 # by default "4.7.1 spam|virus scanner unavailable" and exit 111, within
 # --timeout / --connect-timeout; --on-error accept passes the message on
 # with "X-DCR-Scan: skipped REASON (KIND)" and logs event=scan-error
@@ -74,6 +75,14 @@ def main():
         unavailable(r, 'spamd', 'connect never completes, --connect-timeout 1', r.secs)
         ok(0.8 < r.secs < 3, '  after the connect timeout (%.1f s)' % r.secs)
         like(r.err, r'reason=timeout error="connect: ', '  logged reason=timeout')
+
+    with BusyUnix() as b:
+        r = scan(['--clamd', b.addr, '--connect-timeout', '1'], HAM)
+        unavailable(r, 'clamd', 'unix socket with a full backlog (EAGAIN), --connect-timeout 1', r.secs)
+        ok(0.8 < r.secs < 3, '  tried again until the connect timeout (%.1f s), not failed at once' % r.secs)
+    with BusyUnix(release=0.5) as b:
+        r = scan(['--clamd', b.addr, '--connect-timeout', '5'], HAM)
+        ok(r.rc == 0 and r.message == HAM, 'a full backlog that drains after 0.5 s: connected, scanned, passed (%.1f s)' % r.secs)
 
     for kind in ('spamd', 'clamd'):
         with FakeScanner('silent') as f:

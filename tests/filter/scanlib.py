@@ -373,6 +373,69 @@ class Unanswered(object):
         return False
 
 
+class BusyUnix(object):
+    """A unix socket whose backlog is full (Linux: a new connect says
+    EAGAIN at once). With release=SECONDS, it starts accepting after that
+    long, and answers each connection as clamd does: "stream: OK"."""
+
+    def __init__(self, release=None):
+        self.release = release
+        self.dir = tempfile.mkdtemp(prefix='dcrscan-busy-')
+        self.path = os.path.join(self.dir, 'busy.sock')
+        self.addr = 'unix:' + self.path
+        self.stopping = False
+
+    def __enter__(self):
+        self.srv = socket.socket(socket.AF_UNIX)
+        self.srv.bind(self.path)
+        self.srv.listen(0)
+        self.fill = []
+        for _ in range(3):
+            c = socket.socket(socket.AF_UNIX)
+            c.setblocking(False)
+            try:
+                c.connect(self.path)
+            except BlockingIOError:
+                pass
+            self.fill.append(c)
+        self.thread = threading.Thread(target=self._loop, daemon=True)
+        if self.release is not None:
+            self.thread.start()
+        return self
+
+    def _loop(self):
+        time.sleep(self.release)
+        self.srv.settimeout(0.2)
+        while not self.stopping:
+            try:
+                c, _ = self.srv.accept()
+            except socket.timeout:
+                continue
+            except OSError:
+                return
+            c.settimeout(0.3)
+            try:
+                while not c.recv(65536).endswith(b'\0\0\0\0'):
+                    pass
+            except OSError:
+                pass
+            try:
+                c.sendall(b'stream: OK\0')
+            except OSError:
+                pass
+            c.close()
+
+    def __exit__(self, *exc):
+        self.stopping = True
+        if self.thread.is_alive():
+            self.thread.join(2)
+        for c in self.fill:
+            c.close()
+        self.srv.close()
+        shutil.rmtree(self.dir, ignore_errors=True)
+        return False
+
+
 class Result(object):
     pass
 
