@@ -1,7 +1,8 @@
 #!/usr/bin/python3
 # Proves: -w 2 runs two workers sharing the listeners (every connection
 # served, and a SIGHUP reload reaches both); -s FILE: SIGUSR1 writes the
-# stats file (counters), without -s SIGUSR1 logs an event=stats line;
+# stats file (a line per worker and a worker=all sum), without -s
+# SIGUSR1 logs an event=stats line;
 # SIGTERM stops accepting at once but lets a spliced connection finish
 # (it still carries data both ways), then the splicer exits 0 when the
 # last one ends.
@@ -34,14 +35,16 @@ def main():
             while time.time() < deadline and not (os.path.exists(stats) and os.path.getsize(stats)):
                 time.sleep(0.05)
             text = open(stats).read() if os.path.exists(stats) else ''
-            like(text, r'\d', 'SIGUSR1 with -s: the stats file is written, with counters')
+            like(text, r'(?m)^worker=0 .*accepted=\d+', 'SIGUSR1 with -s: the stats file has a line per worker')
+            like(text, r'(?m)^worker=all .*accepted=40 ', 'and a worker=all line counting the 40 connections')
             diag('stats: ' + text.strip().replace('\n', ' | ')[:300])
 
         with Sniproxy('* %s\n' % bes['a'].addr, ['tls']) as sp:
             port = sp.port('tls')
             is_(routed_to(port, client_hello('z.test')), 'a', 'one worker (-w 1): served')
             sp.signal(signal.SIGUSR1)
-            ok(sp.wait_log(r'event=stats '), 'SIGUSR1 without -s: an event=stats line')
+            like('\n'.join(sp.wait_log(r'event=stats ')), r'event=stats .*accepted=1 .*bytes_up=\d+',
+                 'SIGUSR1 without -s: an event=stats line with the counters')
 
             held = connect(port)
             held.sendall(client_hello('held.test'))

@@ -516,27 +516,30 @@ def parse_sni(rec):
 
 # ----------------------------------------------------------------- clients
 
-def end_of(sock, timeout):
+def end_of(sock, timeout, until=None):
     """How a connection ends: 'eof', 'reset', 'timeout', or 'data:...'
-    (bytes came first; the rest is drained). Returns (how, seconds)."""
+    (bytes came first; the rest is drained, or reading stops once the
+    bytes until are in). Returns (how, seconds)."""
     t0 = time.time()
     deadline = t0 + timeout
     got = b''
     while True:
+        if until is not None and until in got:
+            return 'data:%r' % got[:400], time.time() - t0
         left = deadline - time.time()
         if left <= 0:
-            return ('data:%r' % got[:60] if got else 'timeout'), time.time() - t0
+            return ('data:%r' % got[:400] if got else 'timeout'), time.time() - t0
         sock.settimeout(left)
         try:
             d = sock.recv(65536)
         except socket.timeout:
             continue
         except ConnectionResetError:
-            return ('data:%r' % got[:60] if got else 'reset'), time.time() - t0
+            return ('data:%r' % got[:400] if got else 'reset'), time.time() - t0
         except OSError as e:
             return 'error:%s' % e, time.time() - t0
         if not d:
-            return ('data:%r' % got[:60] if got else 'eof'), time.time() - t0
+            return ('data:%r' % got[:400] if got else 'eof'), time.time() - t0
         got += d
 
 
