@@ -88,6 +88,8 @@ struct policy_s
   size_t magiclen ;
   uint64_t ziplen ;
   int zipfd ;
+  char zipbuf[65536] ;     /* writes to zipfd in large blocks */
+  size_t zipbuflen ;
 } ;
 
 extern void policy_init (policy *po, rules const *r, char const *id) ;

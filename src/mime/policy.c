@@ -289,11 +289,24 @@ static void textdata (policy *po, dcr_mime_part const *pt, char const *s, size_t
 
  /* Zip archives: decoded into a temporary file, read at the end */
 
+static void spoolflush (policy *po)
+{
+  if (allwrite(po->zipfd, po->zipbuf, po->zipbuflen) < po->zipbuflen) dcr_filter_fail("write the zip archive to a temporary file") ;
+  po->zipbuflen = 0 ;
+}
+
 static void spool (policy *po, char const *s, size_t n)
 {
   if (po->ziplen + n > po->r->zip_max) { po->zip = 3 ; return ; }
-  if (allwrite(po->zipfd, s, n) < n) dcr_filter_fail("write the zip archive to a temporary file") ;
   po->ziplen += n ;
+  while (n)
+  {
+    size_t k = sizeof po->zipbuf - po->zipbuflen ;
+    if (k > n) k = n ;
+    memcpy(po->zipbuf + po->zipbuflen, s, k) ;
+    po->zipbuflen += k ; s += k ; n -= k ;
+    if (po->zipbuflen == sizeof po->zipbuf) spoolflush(po) ;
+  }
 }
 
 static void zipdata (policy *po, char const *s, size_t n)
@@ -306,6 +319,7 @@ static void zipdata (policy *po, char const *s, size_t n)
     if (po->zipfd < 0) po->zipfd = dcr_filter_tmpfile() ;
     if (ftruncate(po->zipfd, 0) < 0 || lseek(po->zipfd, 0, SEEK_SET) < 0) dcr_filter_fail("reset the zip temporary file") ;
     po->ziplen = 0 ;
+    po->zipbuflen = 0 ;
     po->zip = 2 ;
     spool(po, po->magic, 4) ;
   }
@@ -334,6 +348,7 @@ static void zipend (policy *po, dcr_mime_part const *pt)
   else if (po->zip == 2)
   {
     zipctx z = { po, pt } ;
+    spoolflush(po) ;
     r = zip_names(po->zipfd, po->ziplen, &zipentry, &z, &why) ;
     if (r < 0) dcr_filter_fail("read the zip archive's temporary file") ;
   }
