@@ -3,7 +3,7 @@
 # while streaming into a temporary file): an .exe inside a .zip is
 # refused, also when the zip has an innocent name (found by its first
 # octets), deflated or stored, in a folder, after prepended data (a
-# self-extractor). A zip of harmless files passes; "tag ext zip" tags the
+# self-extractor), encrypted (Info-ZIP zip -P). A zip of harmless files passes; "tag ext zip" tags the
 # zip itself. A zip that cannot be read (not a zip, over zip-max) is
 # logged, and follows the badzip rules: none (accepted), tag, reject.
 import os
