@@ -108,16 +108,15 @@ struct edit_s
   unsigned int seq ;
   unsigned char kind ;
   unsigned char which ;  /* the footer: 0 text, 1 html */
-  unsigned char strip ;  /* without its last LF (a delimiter's LF follows) */
-  unsigned char lastnl ; /* base64: end the last line with LF */
+  unsigned char lastnl ; /* base64: end the last line with LF (not before a delimiter, whose LF it is) */
 } ;
 
 static genalloc edits = GENALLOC_ZERO ;
 static stralloc pool = STRALLOC_ZERO ;
 
-static void add (unsigned char kind, size_t off, size_t end, char const *s, size_t n, unsigned char which, unsigned char strip)
+static void add (unsigned char kind, size_t off, size_t end, char const *s, size_t n, unsigned char which, unsigned char inpart)
 {
-  edit e = { .off = off, .end = end, .data = pool.len, .len = n, .seq = genalloc_len(edit, &edits), .kind = kind, .which = which, .strip = strip, .lastnl = !strip } ;
+  edit e = { .off = off, .end = end, .data = pool.len, .len = n, .seq = genalloc_len(edit, &edits), .kind = kind, .which = which, .lastnl = !inpart } ;
   if (!stralloc_catb(&pool, s, n) || !genalloc_append(edit, &edits, &e)) nomem() ;
 }
 
@@ -202,9 +201,8 @@ static void append_to (fpart const *p, int which, int how, int top)
   {
     /* the footer itself, as it is */
     edit *e = genalloc_s(edit, &edits) + genalloc_len(edit, &edits) - 1 ;
-    size_t fl = foot[which].len - !top ;
-    if (!stralloc_catb(&pool, foot[which].s, fl)) nomem() ;
-    e->len += fl ;
+    if (!stralloc_catb(&pool, foot[which].s, foot[which].len)) nomem() ;
+    e->len += foot[which].len ;
   }
 }
 
@@ -337,7 +335,7 @@ static void b64_fn (void *c_, char const *s, size_t n)
 static void apply (edit const *e)
 {
   char const *f = foot[e->which].s ;
-  size_t fl = foot[e->which].len - e->strip ;
+  size_t fl = foot[e->which].len ;
   switch (e->kind)
   {
     case E_INSERT : put(pool.s + e->data, e->len) ; break ;
@@ -369,7 +367,7 @@ static void apply (edit const *e)
       if (k) { c.last = d[k-1] ; c.n += k ; }
       if (!ft_b64_put(&c.enc, d, k)
        || (c.n && c.last != '\n' && !ft_b64_put(&c.enc, "\n", 1))
-       || !ft_b64_put(&c.enc, f, foot[e->which].len)
+       || !ft_b64_put(&c.enc, f, fl)
        || !ft_b64_end(&c.enc, e->lastnl)) dcr_filter_fail("write the new message") ;
       break ;
     }
@@ -434,7 +432,7 @@ static int plan (fwalk *w, stralloc const *hdr, size_t hdrfields, int hasempty, 
     size_t n ;
     if (r < 0) dcr_filter_fail("read the message") ;
     if (!r) return skip(w->why) ;
-    p = genalloc_s(fpart, &w->parts) ; top = p ;
+    p = genalloc_s(fpart, &w->parts) ; top = p ; t = top->type ;   /* the walk moved them */
     n = genalloc_len(fpart, &w->parts) ;
     for (size_t i = 1 ; i < n ; i++)
     {
