@@ -117,7 +117,7 @@ t-dkim_EXTRA := $(DKIM_SRCS)
 # t-dkim hashes with BearSSL: the unit rule links only skalibs
 %/tests/t-dkim: LDLIBS_SKA += $(LDLIBS_TLS)
 FUZZ_TARGETS += fuzz-dkim
-fuzz-dkim_EXTRA := src/dkim/canon.c src/dkim/domain.c
+fuzz-dkim_EXTRA := src/dkim/canon.c src/dkim/domain.c src/dkim/key.c
 
 # dcr-mimecheck (src/mime)
 BIN_TARGETS += dcr-mimecheck
@@ -146,6 +146,8 @@ fuzz-rewrite_EXTRA := src/rewrite/rwmap.c src/rewrite/rwaddr.c
 BIN_TARGETS += dcr-footer
 dcr-footer_SRCS := src/footer/dcr-footer.c src/footer/mimewalk.c src/footer/coder.c
 dcr-footer_LIBS := $(LDLIBS_SKA)
+FUZZ_TARGETS += fuzz-footer
+fuzz-footer_EXTRA := src/footer/mimewalk.c src/footer/coder.c
 
 # ---- The TLS SNI splicer (issue 7, doc/dcr-sniproxy.md): on libowfat ----
 # dcr-sniproxy (src/sni)

@@ -7,7 +7,10 @@
 #include <sys/stat.h>
 
 #include <bearssl.h>
+#include <skalibs/allreadwrite.h>
 #include <skalibs/djbunix.h>
+
+#include <dcr/base64.h>
 
 #include <dcr/tls.h>
 
@@ -30,19 +33,72 @@ static int onobject (char const *name, unsigned char const *der, size_t len, voi
   return 1 ;
 }
 
+/* The common case, fast: one object as OpenSSL writes it (a BEGIN
+   line, base64 lines of a multiple of 4 octets, an END line), decoded
+   line by line. BearSSL's PEM decoder costs ~0.2 ms a key here, a tenth
+   of a signature. 1: done (st says how); 2: the object was refused
+   (st->why says why); 0: not that layout, for dcr_pem_read. */
+static int pem_fast (loadst *st, char const *t, size_t len)
+{
+  static unsigned char der[6144] ;
+  char name[32] ;
+  size_t i, n = 0, e, le, dlen = 0 ;
+  int r = 0 ;
+  if (len < 11 || memcmp(t, "-----BEGIN ", 11)) return 0 ;
+  for (i = 11 ; i < len && t[i] != '-' && t[i] != '\n' ; i++) if (n < sizeof name - 1) name[n++] = t[i] ; else return 0 ;
+  name[n] = 0 ;
+  if (len - i < 6 || memcmp(t + i, "-----", 5)) return 0 ;
+  i += 5 ;
+  if (t[i] == '\r') i++ ;   /* CR LF lines (BearSSL's decoder then keeps "-----" in the name) */
+  if (i >= len || t[i++] != '\n') return 0 ;
+  for (;;)
+  {
+    for (e = i ; e < len && t[e] != '\n' ; e++) ;
+    if (e == len) return 0 ;
+    le = e > i && t[e-1] == '\r' ? e - 1 : e ;
+    if (le > i && t[i] == '-') break ;
+    if (le - i > 76 || dlen + 57 > sizeof der) goto end ;
+    {
+      ssize_t d = dcr_base64_decode((char *)der + dlen, t + i, le - i) ;
+      if (d < 0) goto end ;
+      dlen += d ;
+    }
+    i = e + 1 ;
+  }
+  /* the END line names the same object, then only blank lines */
+  if (le - i != 14 + n || memcmp(t + i, "-----END ", 9) || memcmp(t + i + 9, name, n) || memcmp(t + le - 5, "-----", 5)) goto end ;
+  for (i = e + 1 ; i < len ; i++) if (t[i] != '\n' && t[i] != '\r' && t[i] != ' ') goto end ;
+  r = 1 ;
+  if (!onobject(name, der, dlen, st)) r = 2 ;
+ end:
+  explicit_bzero(der, sizeof der) ;
+  return r ;
+}
+
 int dkim_key_load (dkim_key *k, char const *file, char const **why)
 {
   struct stat st ;
+  char text[8192] ;
   loadst ls = { .k = k, .got = 0, .why = why } ;
-  int fd = open(file, O_RDONLY | O_CLOEXEC | O_NONBLOCK) ;
+  ssize_t len ;
+  int fast, fd = open(file, O_RDONLY | O_CLOEXEC | O_NONBLOCK) ;
   *why = 0 ;
   k->sk = 0 ;
   if (fd < 0) return 0 ;
   if (fstat(fd, &st) < 0) { fd_close(fd) ; return 0 ; }
+  if (!S_ISREG(st.st_mode)) { fd_close(fd) ; *why = "not a regular file" ; return 0 ; }
+  if (st.st_mode & 077) { fd_close(fd) ; *why = "readable or writable by group or others (the private key must be mode 0600 or 0400)" ; return 0 ; }
+  len = allread(fd, text, sizeof text) ;
   fd_close(fd) ;
-  if (!S_ISREG(st.st_mode)) { *why = "not a regular file" ; return 0 ; }
-  if (st.st_mode & 077) { *why = "readable or writable by group or others (the private key must be mode 0600 or 0400)" ; return 0 ; }
-  if (!dcr_pem_read(file, &onobject, &ls, why)) { if (!*why && errno != ENOMEM) *why = "unreadable PEM" ; return 0 ; }
+  if (len < 0) return 0 ;
+  fast = len < (ssize_t)sizeof text ? pem_fast(&ls, text, len) : 0 ;
+  explicit_bzero(text, sizeof text) ;
+  if (fast == 2) return 0 ;
+  if (!fast)
+  {
+    ls.got = 0 ; *why = 0 ;
+    if (!dcr_pem_read(file, &onobject, &ls, why)) { if (!*why && errno != ENOMEM) *why = "unreadable PEM" ; return 0 ; }
+  }
   if (!ls.got) { *why = "no RSA PRIVATE KEY or PRIVATE KEY object" ; return 0 ; }
   k->sk = br_skey_decoder_get_rsa(&k->dc) ;
   k->bits = k->sk->n_bitlen ;
@@ -52,6 +108,20 @@ int dkim_key_load (dkim_key *k, char const *file, char const **why)
     dkim_key_wipe(k) ;
     return 0 ;
   }
+  return 1 ;
+}
+
+int dkim_key_text (dkim_key *k, char const *text, size_t len, char const **why)
+{
+  loadst ls = { .k = k, .got = 0, .why = why } ;
+  int r ;
+  *why = 0 ;
+  k->sk = 0 ;
+  r = pem_fast(&ls, text, len) ;
+  if (r != 1) return r ? 0 : -1 ;
+  if (!ls.got) { *why = "no RSA PRIVATE KEY or PRIVATE KEY object" ; return 0 ; }
+  k->sk = br_skey_decoder_get_rsa(&k->dc) ;
+  k->bits = k->sk->n_bitlen ;
   return 1 ;
 }
 

@@ -24,6 +24,12 @@ struct dkim_key_s
    by its owner only (mode & 077 is 0): it holds the private key. */
 extern int dkim_key_load (dkim_key *k, char const *file, char const **why) ;
 
+/* The fast path of dkim_key_load, for tests: PEM text of one object in
+   OpenSSL's layout. 1: an RSA key (of any size); 0: not a usable key,
+   *why says why; -1: not that layout (dkim_key_load then hands the
+   file to BearSSL's PEM decoder). */
+extern int dkim_key_text (dkim_key *k, char const *text, size_t len, char const **why) ;
+
 extern void dkim_key_wipe (dkim_key *k) ;
 
 /* The public key as a DER SubjectPublicKeyInfo (what the p= tag of the

@@ -6,7 +6,8 @@
 # or a From domain that is not a plain host name (a path, a literal)
 # pass the message on unsigned, byte for byte, with a dkim-skip log
 # line. A key readable by group or others, unparsable, not RSA, under
-# 1024 bits, or several keys without -S, are configuration errors:
+# 1024 bits, or several keys without -S, are configuration errors (a
+# PEM file with CR LF lines or a certificate beside the key is fine):
 # "4.3.5" and exit 111, the file named on stderr. Bad usage exits 100.
 import os, sys, tempfile, subprocess
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
@@ -82,6 +83,23 @@ def main():
         ok(dkimpy(r.message or b'', keys), '-S two: verifies')
         r = sign(keys, msg(b'a@example.com'), ['-S', 'two'])
         is_((signature(r.message or b'') or {}).get('s'), 'sel', '-S: a domain with one other key uses it')
+
+        # PEM laid out otherwise: CR LF lines, a certificate beside the key
+        for dom, how in (('crlf.test', 'crlf'), ('withcert.test', 'cert')):
+            p = keys.add(dom, 'sel', 1024)
+            with open(p, 'rb') as f:
+                pem = f.read()
+            if how == 'crlf':
+                pem = pem.replace(b'\n', b'\r\n')
+            else:
+                cert = subprocess.run(['openssl', 'req', '-x509', '-key', p, '-subj', '/CN=x', '-days', '1'],
+                                      capture_output=True).stdout
+                pem = cert + pem
+            with open(p, 'wb') as f:
+                f.write(pem)
+            r = sign(keys, msg(b'a@' + dom.encode()))
+            is_((r.rc, (signature(r.message or b'') or {}).get('d')), (0, dom), '%s PEM: signed' % how)
+            ok(dkimpy(r.message or b'', keys), '%s PEM: verifies' % how)
 
         # configuration errors
         bad = os.path.join(keys.dir, 'bad.test')

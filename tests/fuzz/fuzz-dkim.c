@@ -8,7 +8,9 @@
      lowercase name, no other CR or LF, no two blanks in a row, no tab,
      no blank before the CRLF; a simple one keeps its length within
      twice the input;
-   - a domain found in From: is a plain lowercase host name. */
+   - a domain found in From: is a plain lowercase host name;
+   - the fast PEM key reader (src/dkim/key.c) takes any text without
+     crashing, and a key it accepts is RSA with its numbers set. */
 
 #include <stdint.h>
 #include <stdlib.h>
@@ -18,6 +20,7 @@
 
 #include "../../src/dkim/canon.h"
 #include "../../src/dkim/domain.h"
+#include "../../src/dkim/key.h"
 
 static void hash_whole (char const *s, size_t n, int relaxed, unsigned char *h)
 {
@@ -87,6 +90,14 @@ int LLVMFuzzerTestOneInput (uint8_t const *data, size_t size)
       if (sa.len > 2 * n + 2) abort() ;
       stralloc_free(&sa) ;
     }
+  }
+
+  {
+    static dkim_key k ;
+    char const *why ;
+    int r = dkim_key_text(&k, s, n, &why) ;
+    if (r == 1 && (!k.sk || !k.sk->plen || !k.sk->qlen)) abort() ;
+    if (r == 0 && !why) abort() ;
   }
 
   {
