@@ -13,10 +13,10 @@ for line in open(os.path.join(out, 'results.txt')):
     f = line.split()
     if not f or f[0].startswith('#'):
         continue
-    if f[0] == 'thr':
+    if f[0] in ('thr', 'thrcopy'):
         t = f[1]
         order.append(t) if t not in order else None
-        thr.setdefault(t, []).append((int(f[3]), float(f[4]), int(f[5]), int(f[6])))
+        thr.setdefault(f[0], {}).setdefault(t, []).append((int(f[3]), float(f[4]), int(f[5]), int(f[6])))
     elif f[0] == 'cps':
         t, conc = f[1], int(f[3])
         order.append(t) if t not in order else None
@@ -41,17 +41,22 @@ for k in ('head', 'dcr_sha256', 'params', 'machine_before'):
         print('- %s: %s' % (k, meta[k]))
 print('- 2 CPUs shared by the client, the back end and the splicer; medians of the repetitions\n')
 
-if thr:
-    print('## Throughput: one connection, back end -> client\n')
+TITLES = {'thr': 'Throughput: one connection, back end -> client, zero-copy ends (sendfile, recv MSG_TRUNC)',
+          'thrcopy': 'Throughput: the same with copying ends (write from a buffer, recv into one)'}
+for kind in ('thr', 'thrcopy'):
+    rows = thr.get(kind)
+    if not rows:
+        continue
+    print('## %s\n' % TITLES[kind])
     print('| target | GB/s | min–max | % of direct | splicer CPU s per GiB | machine busy CPU s per GiB |')
     print('|---|---|---|---|---|---|')
-    base = med([b / s / 1e9 for b, s, c, m in thr.get('direct', [])])
+    base = med([b / s / 1e9 for b, s, c, m in rows.get('direct', [])])
     for t in order:
-        if t not in thr:
+        if t not in rows:
             continue
-        rates = [b / s / 1e9 for b, s, c, m in thr[t]]
-        cpu = med([c / HZ / (b / 2 ** 30) for b, s, c, m in thr[t]])
-        busy = med([m / HZ / (b / 2 ** 30) for b, s, c, m in thr[t]])
+        rates = [b / s / 1e9 for b, s, c, m in rows[t]]
+        cpu = med([c / HZ / (b / 2 ** 30) for b, s, c, m in rows[t]])
+        busy = med([m / HZ / (b / 2 ** 30) for b, s, c, m in rows[t]])
         print('| %s | %.2f | %s | %s | %s | %.2f |' % (
             NAMES.get(t, t), med(rates), rng(rates, '%.2f'),
             '%.0f%%' % (100 * med(rates) / base) if base == base and t != 'direct' else '—',
@@ -94,19 +99,21 @@ def memsum(path):
 if mem:
     print('## Memory per idle connection after routing (KiB)\n')
     print('PSS and private memory of the splicer\'s processes (smaps_rollup), during minus before, '
-          'per connection; the kernel\'s slab growth (socket buffers, the whole machine: client and '
-          'back end sockets too) beside it.\n')
-    print('| target | connections | held (errors) | processes | PSS per conn | private per conn | RSS before -> during | kernel slab per conn |')
-    print('|---|---|---|---|---|---|---|---|')
+          'per connection; "PSS during / connections" is the whole footprint divided by the '
+          'connections (an upper bound: memory reserved at start is in it); the kernel\'s slab '
+          'growth (the whole machine: client, splicer and back-end sockets) beside it.\n')
+    print('| target | connections | held (errors) | processes | PSS per conn | private per conn | PSS during / connections | RSS before -> during | kernel slab per conn |')
+    print('|---|---|---|---|---|---|---|---|---|')
     for t, n, rest in mem:
         a = memsum(os.path.join(out, 'mem-%s-%d-0.json' % (t, n)))
         b = memsum(os.path.join(out, 'mem-%s-%d-1.json' % (t, n)))
         held = int(rest[1]) if len(rest) > 2 else 0
         errs = int(rest[2]) if len(rest) > 2 else n
         if not a or not b or not held:
-            print('| %s | %d | %d (%d) | — | — | — | — | — |' % (NAMES.get(t, t), n, held, errs))
+            print('| %s | %d | %d (%d) | — | — | — | — | — | — |' % (NAMES.get(t, t), n, held, errs))
             continue
-        print('| %s | %d | %d (%d) | %d | %.2f | %.2f | %d -> %d | %.2f |' % (
+        print('| %s | %d | %d (%d) | %d | %.2f | %.2f | %.2f | %d -> %d | %.2f |' % (
             NAMES.get(t, t), n, held, errs, b['procs'], (b['pss'] - a['pss']) / held,
-            (b['private'] - a['private']) / held, a['rss'], b['rss'], (b['slab'] - a['slab']) / held))
+            (b['private'] - a['private']) / held, b['pss'] / held, a['rss'], b['rss'],
+            (b['slab'] - a['slab']) / held))
     print()

@@ -4,12 +4,14 @@
    hand-made TLS ClientHello naming SNI, so a splicer can route it; the
    back end skips that record and then does its part.
 
-   snibench serve PORT source|reply|hold   back end on 127.0.0.1:PORT:
-       source: sends bytes (sendfile from a 64 MiB memfd) until the
-       client goes; reply: sends "x" and closes; hold: sends "x" and
+   snibench serve PORT source|sourcew|reply|hold   back end on
+       127.0.0.1:PORT: source: sends bytes (sendfile from a 64 MiB memfd)
+       until the client goes; sourcew: the same with write(2) from a
+       1 MiB buffer; reply: sends "x" and closes; hold: sends "x" and
        keeps the connection until the client closes it
-   snibench get PORT SNI BYTES     reads BYTES (recv MSG_TRUNC: the
-       client copies nothing), prints "BYTES SECONDS"
+   snibench get PORT SNI BYTES [copy]   reads BYTES (recv MSG_TRUNC: the
+       client copies nothing; with copy, plain recv into a buffer),
+       prints "BYTES SECONDS"
    snibench cps PORT SNI SECONDS CONC   CONC connections at a time, each:
        connect, hello, read "x" and the end, close; prints
        "DONE SECONDS ERRORS"
@@ -106,9 +108,10 @@ static int serve (char const *port, char const *mode)
 {
   struct sockaddr_in sa = addr_of(port) ;
   int one = 1, ep, lfd, memfd = -1 ;
-  int kind = !strcmp(mode, "source") ? 0 : !strcmp(mode, "reply") ? 1 : !strcmp(mode, "hold") ? 2 : -1 ;
+  int kind = !strcmp(mode, "source") ? 0 : !strcmp(mode, "reply") ? 1 : !strcmp(mode, "hold") ? 2 : !strcmp(mode, "sourcew") ? 3 : -1 ;
+  static char wbuf[1 << 20] ;
   struct epoll_event ev, evs[256] ;
-  if (kind < 0) { fprintf(stderr, "snibench: serve: source, reply or hold\n") ; return 100 ; }
+  if (kind < 0) { fprintf(stderr, "snibench: serve: source, sourcew, reply or hold\n") ; return 100 ; }
   signal(SIGPIPE, SIG_IGN) ;
   nofile_max() ;
   if (!kind)
@@ -166,7 +169,7 @@ static int serve (char const *port, char const *mode)
         }
         c->got += r ;
         if (c->got < c->need) continue ;
-        if (kind == 0)
+        if (kind == 0 || kind == 3)
         {
           c->phase = 1 ;
           ev.events = EPOLLOUT ; ev.data.ptr = c ;
@@ -182,8 +185,12 @@ static int serve (char const *port, char const *mode)
         for (;;)
         {
           ssize_t w ;
-          if (c->off >= SRC_SIZE) c->off = 0 ;
-          w = sendfile(c->fd, memfd, &c->off, SRC_SIZE - c->off) ;
+          if (kind == 3) w = write(c->fd, wbuf, sizeof wbuf) ;
+          else
+          {
+            if (c->off >= SRC_SIZE) c->off = 0 ;
+            w = sendfile(c->fd, memfd, &c->off, SRC_SIZE - c->off) ;
+          }
           if (w < 0 && errno == EAGAIN) break ;
           if (w <= 0) goto drop ;
         }
@@ -214,7 +221,7 @@ static int connect_to (struct sockaddr_in const *sa, int nonblock)
   return fd ;
 }
 
-static int get (char const *port, char const *sni, char const *bytes)
+static int get (char const *port, char const *sni, char const *bytes, int copy)
 {
   struct sockaddr_in sa = addr_of(port) ;
   unsigned char h[600] ;
@@ -227,7 +234,7 @@ static int get (char const *port, char const *sni, char const *bytes)
   if (write(fd, h, hl) != (ssize_t)hl) die("write") ;
   while (got < want)
   {
-    ssize_t r = recv(fd, buf, sizeof buf, MSG_TRUNC) ;
+    ssize_t r = recv(fd, buf, sizeof buf, copy ? 0 : MSG_TRUNC) ;
     if (r < 0 && errno == EINTR) continue ;
     if (r <= 0) break ;
     got += r ;
@@ -364,9 +371,9 @@ static int hold (char const *port, char const *sni, char const *count)
 int main (int argc, char **argv)
 {
   if (argc == 4 && !strcmp(argv[1], "serve")) return serve(argv[2], argv[3]) ;
-  if (argc == 5 && !strcmp(argv[1], "get")) return get(argv[2], argv[3], argv[4]) ;
+  if ((argc == 5 || (argc == 6 && !strcmp(argv[5], "copy"))) && !strcmp(argv[1], "get")) return get(argv[2], argv[3], argv[4], argc == 6) ;
   if (argc == 6 && !strcmp(argv[1], "cps")) return cps(argv[2], argv[3], argv[4], argv[5]) ;
   if (argc == 5 && !strcmp(argv[1], "hold")) return hold(argv[2], argv[3], argv[4]) ;
-  fprintf(stderr, "usage: snibench serve PORT source|reply|hold | get PORT SNI BYTES | cps PORT SNI SECONDS CONC | hold PORT SNI N\n") ;
+  fprintf(stderr, "usage: snibench serve PORT source|sourcew|reply|hold | get PORT SNI BYTES [copy] | cps PORT SNI SECONDS CONC | hold PORT SNI N\n") ;
   return 100 ;
 }
