@@ -30,7 +30,7 @@
 #include "hrules.h"
 
 #define USAGE "dcr-header -f rulesfile prog..."
-#define dieusage() strerr_dieusage(100, USAGE)
+#define dieusage() dcr_filter_usage(USAGE)
 
 /* One field of the new header: in the message's header (hdr) or made
    by a rule (made). */
@@ -237,6 +237,7 @@ int main (int argc, char const *const *argv)
   size_t pos = 0 ;
   dcr_field f ;
   PROG = "dcr-header" ;
+  dcr_longopts_usage = &dcr_filter_usage ;
   argv = dcr_longopts(&argc, argv, longopts, "f:", USAGE) ;
   {
     subgetopt l = SUBGETOPT_ZERO ;

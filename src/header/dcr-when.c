@@ -23,7 +23,14 @@
 #include <dcr/log.h>
 
 #define USAGE "dcr-when condition... { filter... } prog..."
-#define dieusage() strerr_dieusage(100, USAGE)
+#define dieusage() dcr_filter_usage(USAGE)
+
+/* a bad command line defers the mail (4.3.5, 111), never bounces it */
+static void bad (char const *a, char const *b, char const *c)
+{
+  dcr_filter_say("4.3.5 dcr-when: bad command line") ;
+  strerr_dief3x(111, a, b, c) ;
+}
 
 static void nomem (void) { dcr_filter_fail("allocate") ; }
 
@@ -55,8 +62,8 @@ int main (int argc, char const *const *argv)
     dcr_cond c ;
     char const *why = "" ;
     int r = dcr_cond_scan(argv[i], &c, &pats, &why) ;
-    if (!r) strerr_dief3x(100, "not a condition: ", argv[i], " (sender=, sender-domain=, from-domain=, rcpt=, rcpt-domain=, ip=, auth=)") ;
-    if (r < 0) strerr_dief4x(100, argv[i], ": ", why, "") ;
+    if (!r) bad("not a condition: ", argv[i], " (sender=, sender-domain=, from-domain=, rcpt=, rcpt-domain=, ip=, auth=)") ;
+    if (r < 0) bad(argv[i], ": ", why) ;
     if (c.key == DCR_COND_FROM_DOMAIN) needs_from = 1 ;
     if (!genalloc_append(dcr_cond, &conds, &c)) nomem() ;
   }
@@ -69,19 +76,19 @@ int main (int argc, char const *const *argv)
       if (!strcmp(argv[i], "{")) depth++ ;
       else if (!strcmp(argv[i], "}") && !--depth) break ;
     }
-    if (i >= argc) strerr_dief1x(100, "no '}' ends the block") ;
+    if (i >= argc) bad("no '}' ends the block", "", "") ;
   }
   else
   {   /* execline's block: " word"... then "" */
     block = i ;
     for (; i < argc && argv[i][0] ; i++)
     {
-      if (argv[i][0] != ' ') strerr_dief3x(100, "not in the block: ", argv[i], " (an execline block is ended by an empty word)") ;
+      if (argv[i][0] != ' ') bad("not in the block: ", argv[i], " (an execline block is ended by an empty word)") ;
       ((char const **)argv)[i] = argv[i] + 1 ;   /* one level of quoting off */
     }
-    if (i >= argc) strerr_dief1x(100, "no empty word ends the execline block") ;
+    if (i >= argc) bad("no empty word ends the execline block", "", "") ;
   }
-  if (i == block) strerr_dief1x(100, "an empty block") ;
+  if (i == block) bad("an empty block", "", "") ;
   if (i + 1 >= argc) dieusage() ;
 
   dcr_cond_msg_env(&m) ;

@@ -50,6 +50,15 @@ void dcr_filter_badconf (char const *file, unsigned int line, char const *why)
   strerr_dief5x(111, file, ":", fmt, ": ", why) ;
 }
 
+void dcr_filter_usage (char const *usage)
+{
+  stralloc sa = STRALLOC_ZERO ;
+  if (stralloc_cats(&sa, "4.3.5 ") && stralloc_cats(&sa, PROG) && stralloc_cats(&sa, ": bad command line") && stralloc_0(&sa))
+    dcr_filter_say(sa.s) ;
+  else dcr_filter_say("4.3.5 bad command line") ;
+  strerr_dieusage(111, usage) ;
+}
+
 int dcr_filter_tmpfile (void)
 {
   char const *dir = getenv("TMPDIR") ;

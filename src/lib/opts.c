@@ -25,6 +25,14 @@ static int wants_next (char const *a, char const *shortopts)
   return 0 ;
 }
 
+void (*dcr_longopts_usage) (char const *) = 0 ;
+
+static void dieusage (char const *usage)
+{
+  if (dcr_longopts_usage) (*dcr_longopts_usage)(usage) ;
+  strerr_dieusage(100, usage) ;
+}
+
 char const **dcr_longopts (int *argcp, char const *const *argv, dcr_longopt const *table, char const *shortopts, char const *usage)
 {
   int argc = *argcp ;
@@ -52,7 +60,7 @@ char const **dcr_longopts (int *argcp, char const *const *argv, dcr_longopt cons
       size_t len = eq ? (size_t)(eq - a - 2) : strlen(a + 2) ;
       dcr_longopt const *o = lookup(table, a + 2, len) ;
       char *flag = letters + 3 * i ;
-      if (!o) strerr_dieusage(100, usage) ;
+      if (!o) dieusage(usage) ;
       used = 1 ;
       flag[0] = '-' ; flag[1] = o->letter ; flag[2] = 0 ;
       out[j++] = flag ;
@@ -61,9 +69,9 @@ char const **dcr_longopts (int *argcp, char const *const *argv, dcr_longopt cons
       {
         if (eq) out[j++] = eq + 1 ;
         else if (i < argc) out[j++] = argv[i++] ;
-        else strerr_dieusage(100, usage) ;
+        else dieusage(usage) ;
       }
-      else if (eq) strerr_dieusage(100, usage) ;
+      else if (eq) dieusage(usage) ;
     }
   }
   /* "--" is kept so subgetopt stops there too */

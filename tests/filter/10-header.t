@@ -140,8 +140,10 @@ def main():
         like(r.err, r'\.rules:\d+: .*' + why, '... stderr names file:line and says why (%s)' % why)
     r = run_filter(['dcr-header', '-f', '/nonexistent/rules'], MSG)
     ok(r.rc == 111 and r.out.startswith('4.3.5') and '/nonexistent/rules' in r.err, 'a missing rules file: 4.3.5, named')
-    p = subprocess.run([bin_path('dcr-header'), '-f', '/dev/null'], stdin=subprocess.DEVNULL, capture_output=True)
-    is_(p.returncode, 100, 'usage error (no program after the options): exit 100')
+    for args in (['-f', '/dev/null'], ['--frob', '-f', '/dev/null', 'true'], ['-f']):
+        p = subprocess.run([bin_path('dcr-header')] + args, stdin=subprocess.DEVNULL, capture_output=True)
+        ok(p.returncode == 111 and p.stdout.startswith(b'4.3.5 '),
+           'usage error %r: 4.3.5, exit 111 (a typo in the chain never bounces mail)' % ' '.join(args))
 
     # 50 MB: the body is copied, not loaded
     with tempfile.TemporaryDirectory() as d:

@@ -61,7 +61,7 @@ def main():
 
     def usage(args):
         p = subprocess.run([bin_path('dcr-when')] + args, stdin=subprocess.DEVNULL, capture_output=True)
-        return p.returncode, p.stderr.decode()
+        return p.returncode, p.stdout.decode() + p.stderr.decode()
     for args, why in [(['{', 'true', '}', 'true'], 'usage'),
                       (['rcpt-domain=a.test', '{', 'true', 'true'], "no '}'"),
                       (['rcpt-domain=a.test', '{', '}', 'true'], 'empty block'),
@@ -71,7 +71,8 @@ def main():
                       (['ip=1.2.3.4', ' true', 'x', '', 'true'], 'not in the block'),
                       (['ip=1.2.3.4', ' true', ' x'], 'no empty word')]:
         rc, err = usage(args)
-        ok(rc == 100 and why in err, 'bad command line %r: exit 100, says %r' % (' '.join(args), why))
+        ok(rc == 111 and why in err and err.startswith('4.3.5 '),
+           'bad command line %r: 4.3.5, exit 111 (mail deferred, never bounced), says %r' % (' '.join(args), why))
 
 
 run(main, 60)

@@ -19,6 +19,11 @@ extern void dcr_filter_say (char const *reply) ;
    (never lose or bounce mail because of a typo: the client retries). */
 extern void dcr_filter_badconf (char const *file, unsigned int line, char const *why) __attribute__((noreturn)) ;
 
+/* A bad command line: usage on stderr, "4.3.5 PROG: bad command line"
+   as the reply, exit 111: a typo in the chain defers mail, never bounces
+   it. Set dcr_longopts_usage to it before dcr_longopts. */
+extern void dcr_filter_usage (char const *usage) __attribute__((noreturn)) ;
+
 /* A system call failed: log "PROG: fatal: unable to WHAT: ERROR" on
    stderr, print "4.3.0 PROG: temporary failure" and exit 111. */
 extern void dcr_filter_fail (char const *what) __attribute__((noreturn)) ;

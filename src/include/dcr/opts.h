@@ -22,4 +22,9 @@ struct dcr_longopt_s
    of a short option ("-d 3") is not taken for the end of the options. */
 extern char const **dcr_longopts (int *argc, char const *const *argv, dcr_longopt const *table, char const *shortopts, char const *usage) ;
 
+/* What a usage error does, when set (the filters: a temporary refusal,
+   dcr_filter_usage, so that a typo in a chain never bounces mail); by
+   default usage on stderr and exit 100. It must not return. */
+extern void (*dcr_longopts_usage) (char const *usage) ;
+
 #endif
