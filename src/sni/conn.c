@@ -56,7 +56,7 @@ struct conn_s
   int cfd, tfd ;
   unsigned int creg, treg ;    /* the events epoll watches for each; 0: not in epoll */
   unsigned int slot ;
-  unsigned char state, counted ;
+  unsigned char state, counted, reserved ;   /* reserved: a descriptor for its back end */
   listener *l ;
   sni_addr client ;
   sni_rules *set ;             /* the rules it was routed by (held: refs) */
@@ -76,6 +76,8 @@ static unsigned int nslots, *freeslots, nfree ;
 static int pool[PIPEPOOL_MAX][2] ;
 static unsigned int npool ;
 static ipcount *iphash[IPHASH] ;
+static char copybuf[PIPE_CHUNK] ;
+static unsigned int fds_reserved ;   /* connections whose back-end socket is yet to come */
 
 int conns_init (unsigned int max)
 {
@@ -98,14 +100,17 @@ static int resource_errno (int e) { return e == EMFILE || e == ENFILE || e == EN
 static int pipe_get (dir *d)
 {
   if (npool) { npool-- ; d->p[0] = pool[npool][0] ; d->p[1] = pool[npool][1] ; return 1 ; }
-  return pipe2(d->p, O_NONBLOCK | O_CLOEXEC) == 0 ;
+  if (fds_open + 2 + FD_RESERVE / 2 > fds_limit) { errno = EMFILE ; return 0 ; }
+  if (pipe2(d->p, O_NONBLOCK | O_CLOEXEC) < 0) return 0 ;
+  fds_open += 2 ;
+  return 1 ;
 }
 
 static void pipe_put (dir *d)
 {
   if (d->p[0] < 0) return ;
   if (!d->inpipe && npool < PIPEPOOL_MAX) { pool[npool][0] = d->p[0] ; pool[npool][1] = d->p[1] ; npool++ ; }
-  else { close(d->p[0]) ; close(d->p[1]) ; }
+  else { close(d->p[0]) ; close(d->p[1]) ; fds_open -= 2 ; }
   d->p[0] = d->p[1] = -1 ;
   d->inpipe = 0 ;
 }
@@ -171,8 +176,8 @@ static void log_close (conn *c, char const *reason)
 static void conn_close (conn *c, char const *reason)
 {
   log_close(c, reason) ;
-  if (c->cfd >= 0) close(c->cfd) ;
-  if (c->tfd >= 0) close(c->tfd) ;
+  if (c->cfd >= 0) { close(c->cfd) ; fds_open-- ; }
+  if (c->tfd >= 0) { close(c->tfd) ; fds_open-- ; }
   pipe_put(&c->up) ; pipe_put(&c->down) ;
   if (c->set)
   {
@@ -180,6 +185,7 @@ static void conn_close (conn *c, char const *reason)
     rules_release(c->set) ;
   }
   if (c->ip) ip_drop(c->ip) ;
+  if (c->reserved) fds_reserved-- ;
   free(c->buf) ;
   slots[c->slot] = 0 ;
   freeslots[nfree++] = c->slot ;
@@ -280,8 +286,7 @@ static void start_splice (conn *c)
   interest(c) ;
 }
 
-/* moves what it can from src to dst; 0, or -1 on an error (errno),
-   -2 when no pipe could be had */
+/* moves what it can from src to dst; 0, or -1 on an error (errno) */
 static int pump (conn *c, dir *d, int src, int dst, uint64_t *count, uint64_t *total)
 {
   unsigned int rounds = 0 ;
@@ -310,7 +315,32 @@ static int pump (conn *c, dir *d, int src, int dst, uint64_t *count, uint64_t *t
       return 0 ;
     }
     if (rounds++ == FAIR_ROUNDS) { d->state = DIR_SRC ; return 0 ; }   /* epoll is level-triggered: back soon */
-    if (d->p[0] < 0 && !pipe_get(d)) return -2 ;
+    if (d->p[0] < 0 && !pipe_get(d))
+    {
+      /* no pipe to be had (descriptors short): copy through one shared
+         buffer, and take from the source only what the destination
+         accepted, so nothing stays in user space */
+      ssize_t w ;
+      r = recv(src, copybuf, sizeof(copybuf), MSG_PEEK) ;
+      if (!r) { d->eof = 1 ; continue ; }
+      if (r < 0)
+      {
+        if (errno == EINTR) continue ;
+        if (errno == EAGAIN) { d->state = DIR_SRC ; return 0 ; }
+        return -1 ;
+      }
+      w = send(dst, copybuf, r, MSG_NOSIGNAL | MSG_DONTWAIT) ;
+      if (w < 0)
+      {
+        if (errno == EINTR) continue ;
+        if (errno == EAGAIN) { d->state = DIR_DST ; return 0 ; }
+        return -1 ;
+      }
+      if (recv(src, copybuf, w, 0) != w) return -1 ;
+      *count += w ; *total += w ;
+      c->t_last = now_ms ;
+      continue ;
+    }
     r = splice(src, 0, d->p[1], 0, PIPE_CHUNK, SPLICE_F_MOVE | SPLICE_F_NONBLOCK) ;
     if (!r) { d->eof = 1 ; continue ; }
     if (r < 0)
@@ -333,7 +363,6 @@ static void splice_event (conn *c, unsigned int side, unsigned int ev)
     r = pump(c, &c->up, c->cfd, c->tfd, &c->up_bytes, &st->bytes_up) ;
   if (!r && ((side == TAG_TARGET && ev & EPOLLIN) || (side == TAG_CLIENT && ev & EPOLLOUT)))
     r = pump(c, &c->down, c->tfd, c->cfd, &c->down_bytes, &st->bytes_down) ;
-  if (r == -2) { accept_pause(errno == EMFILE ? "EMFILE" : errno == ENFILE ? "ENFILE" : "ENOMEM") ; conn_close(c, "no-fd") ; return ; }
   if (r < 0)
   {
     c->why = errno == ECONNRESET ? 0 : strerror(errno) ;
@@ -412,6 +441,8 @@ static void connect_next (conn *c)
       conn_close(c, "error") ;
       return ;
     }
+    fds_open++ ;
+    if (c->reserved) { c->reserved = 0 ; fds_reserved-- ; }
     fcntl(fd, F_SETFD, FD_CLOEXEC) ;
     if (c->tried > 1) st->failovers++ ;
     c->target = k ;
@@ -425,7 +456,7 @@ static void connect_next (conn *c)
       return ;
     }
     log_connect_failed(c, strerror(errno)) ;
-    close(fd) ;
+    close(fd) ; fds_open-- ;
   }
   refuse(c, "no-target", "503 Service Unavailable") ;
 }
@@ -437,7 +468,7 @@ static void connect_done (conn *c)
   if (getsockopt(c->tfd, SOL_SOCKET, SO_ERROR, &e, &l) < 0) e = errno ;
   if (!e) { connected(c) ; return ; }
   log_connect_failed(c, strerror(e)) ;
-  close(c->tfd) ; c->tfd = -1 ; c->treg = 0 ;
+  close(c->tfd) ; c->tfd = -1 ; c->treg = 0 ; fds_open-- ;
   connect_next(c) ;
 }
 
@@ -523,7 +554,7 @@ static void refuse_early (int fd, listener *l, sni_addr const *client, char cons
   sni_addr_fmt(s, client) ;
   st->refused++ ;
   sni_log("event", "close", "client", s, "listener", l->text, "up", "0", "down", "0", "ms", "0", "reason", reason, (char *)0) ;
-  close(fd) ;
+  close(fd) ; fds_open-- ;
 }
 
 void conn_accept (listener *l)
@@ -535,14 +566,16 @@ void conn_accept (listener *l)
     socklen_t sl = sizeof(ss) ;
     sni_addr client ;
     conn *c ;
-    int one = 1 ;
-    int fd = accept4(l->fd, (struct sockaddr *)&ss, &sl, SOCK_NONBLOCK | SOCK_CLOEXEC) ;
+    int one = 1, fd ;
+    if (fds_open + fds_reserved + 2 + FD_RESERVE > fds_limit) { accept_pause("EMFILE") ; return ; }
+    fd = accept4(l->fd, (struct sockaddr *)&ss, &sl, SOCK_NONBLOCK | SOCK_CLOEXEC) ;
     if (fd < 0)
     {
       if (errno == EINTR || errno == ECONNABORTED) continue ;
       if (resource_errno(errno)) accept_pause(errno == EMFILE ? "EMFILE" : errno == ENFILE ? "ENFILE" : "ENOMEM") ;
       return ;
     }
+    fds_open++ ;
     accept_pause(0) ;   /* accepting again, if it was paused */
     st->accepted++ ;
     memset(&client, 0, sizeof(client)) ;
@@ -559,11 +592,11 @@ void conn_accept (listener *l)
     sni_addr_unmap(&client) ;
     if (!nfree) { refuse_early(fd, l, &client, "max-conns") ; continue ; }
     c = calloc(1, sizeof(*c)) ;
-    if (!c) { close(fd) ; accept_pause("ENOMEM") ; return ; }
+    if (!c) { close(fd) ; fds_open-- ; accept_pause("ENOMEM") ; return ; }
     if (cfg.maxperip)
     {
       c->ip = ip_get(&client) ;
-      if (!c->ip) { free(c) ; close(fd) ; accept_pause("ENOMEM") ; return ; }
+      if (!c->ip) { free(c) ; close(fd) ; fds_open-- ; accept_pause("ENOMEM") ; return ; }
       if (c->ip->n >= cfg.maxperip)
       {
         free(c) ;
@@ -577,6 +610,7 @@ void conn_accept (listener *l)
     slots[c->slot] = c ;
     st->conns++ ;
     c->cfd = fd ; c->tfd = -1 ;
+    c->reserved = 1 ; fds_reserved++ ;
     c->up.p[0] = c->up.p[1] = c->down.p[0] = c->down.p[1] = -1 ;
     c->rule = c->target = -1 ;
     c->l = l ;
@@ -611,7 +645,7 @@ void conns_sweep (int shutting)
         if (now_ms >= c->deadline)
         {
           log_connect_failed(c, "timeout") ;
-          close(c->tfd) ; c->tfd = -1 ; c->treg = 0 ;
+          close(c->tfd) ; c->tfd = -1 ; c->treg = 0 ; fds_open-- ;
           connect_next(c) ;
         }
         break ;

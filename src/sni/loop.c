@@ -14,7 +14,9 @@
 #include <time.h>
 #include <unistd.h>
 #include <netinet/in.h>
+#include <dirent.h>
 #include <sys/epoll.h>
+#include <sys/resource.h>
 #include <sys/signalfd.h>
 #include <sys/socket.h>
 
@@ -28,6 +30,7 @@
 #define PAUSE_MS 100        /* accept stays paused this long after EMFILE */
 
 uint64_t now_ms ;
+unsigned int fds_open, fds_limit ;
 int epfd = -1 ;
 static stats own ;
 stats *st = &own ;
@@ -39,6 +42,22 @@ static uint64_t resume_at ;
 static int closing ;           /* SIGTERM seen */
 static uint64_t grace_end ;
 static unsigned int lreg[LISTENERS_MAX] ;
+
+static void fds_count (void)
+{
+  struct rlimit rl ;
+  DIR *d = opendir("/proc/self/fd") ;
+  struct dirent *e ;
+  fds_open = 0 ;
+  if (d)
+  {
+    while ((e = readdir(d))) if (e->d_name[0] != '.') fds_open++ ;
+    closedir(d) ;
+    fds_open-- ;   /* the directory's own */
+  }
+  else fds_open = 16 ;
+  fds_limit = getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur < 1u << 30 ? rl.rlim_cur : 1u << 30 ;
+}
 
 static void clock_update (void)
 {
@@ -203,7 +222,7 @@ static void begin_shutdown (void)
   if (closing) return ;
   closing = 1 ;
   for (i = 0 ; i < cfg.nl ; i++)
-    if (cfg.l[i].fd >= 0) { close(cfg.l[i].fd) ; cfg.l[i].fd = -1 ; lreg[i] = 0 ; }
+    if (cfg.l[i].fd >= 0) { close(cfg.l[i].fd) ; cfg.l[i].fd = -1 ; lreg[i] = 0 ; fds_open-- ; }
   grace_end = now_ms + (uint64_t)cfg.grace * 1000 ;
   g[fmt_ulong(g, conns_open())] = 0 ;
   sni_log("event", "stopping", "conns", g, (char *)0) ;
@@ -237,6 +256,7 @@ void loop_run (int readyfd)
   if (sigfd < 0) sni_die(111, "signalfd", strerror(errno)) ;
   ep_set(sigfd, TAG_SIGNAL, &reg, EPOLLIN) ;
   if (!conns_init(cfg.maxconns)) sni_die(111, "out of memory", 0) ;
+  fds_count() ;
   listeners_watch(1) ;
   for (i = 0 ; i < cfg.nl ; i++)
   {

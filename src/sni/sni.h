@@ -62,6 +62,12 @@ extern void workers_run (void) ;   /* does not return */
 extern void listeners_bind (void) ;   /* dies on failure */
 extern void loop_run (int readyfd) ;  /* does not return */
 extern uint64_t now_ms ;
+/* descriptors: those open, and the limit. A connection is accepted only
+   while two more (its socket and its back end's) leave FD_RESERVE free,
+   so that no client is taken from the backlog to be dropped for want of
+   a descriptor; pipes are optional (see conn.c: pump) */
+#define FD_RESERVE 8
+extern unsigned int fds_open, fds_limit ;
 extern int epfd ;
 extern void accept_pause (char const *why) ;
 enum { TAG_LISTENER, TAG_CLIENT, TAG_TARGET, TAG_SIGNAL } ;
