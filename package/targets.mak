@@ -126,7 +126,7 @@ dcr-mimecheck_LIBS := $(LDLIBS_SKA)
 UNIT_TESTS += t-mime
 t-mime_EXTRA :=
 FUZZ_TARGETS += fuzz-mime
-fuzz-mime_EXTRA :=
+fuzz-mime_EXTRA := src/mime/zip.c
 
 # dcr-scan (src/scan)
 BIN_TARGETS += dcr-scan

@@ -33,6 +33,9 @@ def main():
     is_(r.rc, 100, 'a stored zip named report.pdf holding docs/Invoice.pdf.SCR: refused')
     like(r.out, r'it holds "docs/Invoice\.pdf\.SCR", files of type \.scr', '  found by its first octets, not its name')
 
+    r = check(RULES, attach(new(), zipped(['a.txt', 'b.exe'], comment=b'PK\x05\x06 not the end ' * 50), 'c.zip'))
+    like(r.out, r'it holds "b\.exe"', 'a zip with a 1,200-octet comment holding a false signature: refused')
+
     sfx = b'MZ-stub' * 100 + zipped(['x.exe'])
     m = attach(new(), sfx, 'archive.zip')
     r = check(RULES, m)

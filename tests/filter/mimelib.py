@@ -35,10 +35,11 @@ def attach(m, data, filename, maintype='application', subtype='octet-stream'):
     return m
 
 
-def zipped(names, method=zipfile.ZIP_DEFLATED):
+def zipped(names, method=zipfile.ZIP_DEFLATED, comment=b''):
     """a zip archive (bytes) holding the names, each a few octets"""
     b = io.BytesIO()
     with zipfile.ZipFile(b, 'w', method) as z:
+        z.comment = comment
         for n in names:
             z.writestr(n, b'MZ' + n.encode() * 10)
     return b.getvalue()

@@ -3,16 +3,23 @@
    The first 3 octets choose the limits and a chunk size; the rest is
    the message. Besides not crashing: the limits hold in every event,
    the offsets are ordered and within the input, begin and end events
-   pair up, and the events are the same fed whole and in chunks. */
+   pair up, and the events are the same fed whole and in chunks.
+   The same octets then go to dcr-mimecheck's zip central directory
+   reader (src/mime/zip.c) as a file: names within the file, never
+   more than its entries. */
 
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
+#include <unistd.h>
 
 #include <skalibs/stralloc.h>
 
 #include <dcr/mime.h>
+
+#include "../../src/mime/mimecheck.h"
 
 typedef struct run_s { stralloc tr ; int last ; unsigned int open ; size_t size ; dcr_mime_limits lim ; } run ;
 
@@ -77,6 +84,30 @@ static void parse (run *r, char const *s, size_t n, size_t step, int *err, unsig
   dcr_mime_free(&p) ;
 }
 
+static size_t nnames ;
+
+static int onename (void *ctx, char const *name, size_t len)
+{
+  size_t *size = ctx ;
+  if (len > 1024 || len > *size) abort() ;
+  if (len) (void)(volatile char)name[len - 1] ;
+  nnames++ ;
+  return 1 ;
+}
+
+static void zip (uint8_t const *data, size_t size)
+{
+  static int fd = -1 ;
+  char const *why = 0 ;
+  int r ;
+  if (fd < 0) fd = memfd_create("fuzz-zip", 0) ;
+  if (fd < 0) abort() ;
+  if (ftruncate(fd, 0) < 0 || pwrite(fd, data, size, 0) != (ssize_t)size) abort() ;
+  nnames = 0 ;
+  r = zip_names(fd, size, &onename, &size, &why) ;
+  if (r < 0 || (!r && !why) || nnames > 65535 || nnames * 46 > size) abort() ;
+}
+
 int LLVMFuzzerTestOneInput (uint8_t const *data, size_t size)
 {
   static run a = { .tr = STRALLOC_ZERO }, b = { .tr = STRALLOC_ZERO } ;
@@ -92,5 +123,6 @@ int LLVMFuzzerTestOneInput (uint8_t const *data, size_t size)
   parse(&a, (char const *)data + 3, size - 3, size, &ea, &ma) ;
   parse(&b, (char const *)data + 3, size - 3, step, &eb, &mb) ;
   if (ea != eb || ma != mb || a.tr.len != b.tr.len || memcmp(a.tr.s, b.tr.s, a.tr.len)) abort() ;
+  zip(data, size) ;
   return 0 ;
 }
