@@ -224,6 +224,7 @@ int main (int argc, char const *const *argv)
   lower(dom.s) ;
   if (!dkim_domain_ok(dom.s, dom.len - 1)) strerr_dief(100, "not a domain name: ", dom.s) ;
   if (!dkim_selector_ok(sel.s, sel.len - 1)) strerr_dief(100, "not a selector: ", sel.s) ;
+  if (sel.len - 1 + 12 + dom.len - 1 > 253) strerr_dief(100, "SELECTOR._domainkey.DOMAIN is over 253 octets: not a DNS name") ;
   if (bits)
   {
     if (bits < DKIM_BITS_MIN || bits > DKIM_BITS_MAX) strerr_dief(100, "-g: the key size is 1024 to 4096 bits") ;

@@ -7,7 +7,8 @@
 # come from the path unless given. -g makes a new key: mode 0600 in a
 # 0700 domain directory, a valid PEM RSA key of the size asked for that
 # openssl accepts, never replacing an existing key, no temporary file
-# left; bad sizes, names and a group-readable key exit 100.
+# left; bad sizes, names (a record name over 253 octets too) and a
+# group-readable key exit 100.
 import base64, os, re, stat, subprocess, sys, tempfile
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from dkimlib import *
@@ -86,6 +87,8 @@ def main():
                            (['-g', '2048', '-d', kd, '-D', '../etc', '-S', 's'], 'a domain with ..'),
                            (['-g', '2048', '-d', kd, '-D', 'x.test', '-S', 'a/b'], 'a selector with /'),
                            (['-g', '2048', '-d', kd, '-D', 'x.test'], 'no selector'),
+                           (['-g', '2048', '-d', kd, '-D', '.'.join(['a' * 63] * 3 + ['b' * 57]), '-S', 's' * 60],
+                            'a record name over 253 octets'),
                            ([], 'no argument')):
             r = dkimkey(*args)
             is_(r.returncode, 100, '%s: exit 100' % what)
