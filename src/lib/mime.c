@@ -367,16 +367,22 @@ static void parse_header (dcr_mime *p, dcr_mime_ent *e, stralloc *tmp)
   dcr_mime_part *pt = &e->part ;
   size_t pos = 0 ;
   dcr_field f ;
-  int havetype = 0 ;
+  int havetype = 0, havedisp = 0, havecte = 0 ;
   while (dcr_header_next(p->hdr.s, p->hdr.len, &pos, &f))
   {
     int ct = dcr_header_is(p->hdr.s, &f, "Content-Type"), cd = 0, cte = 0 ;
     if (!ct) cd = dcr_header_is(p->hdr.s, &f, "Content-Disposition") ;
     if (!ct && !cd) cte = dcr_header_is(p->hdr.s, &f, "Content-Transfer-Encoding") ;
     if (!ct && !cd && !cte) continue ;
+    if ((ct && havetype) || (cd && havedisp) || (cte && havecte))
+    {
+      /* readers differ on which one counts: the first does here, and it is malformed */
+      e->part.malformed |= DCR_MIME_MDUPLICATE ; p->malformed |= DCR_MIME_MDUPLICATE ;
+      continue ;
+    }
     tmp->len = 0 ;
     if (!dcr_header_unfold(p->hdr.s, &f, tmp)) continue ;   /* out of memory: the field is ignored */
-    if (ct && !havetype)   /* the first one counts */
+    if (ct)
     {
       char t[DCR_MIME_TYPEMAX] ;
       size_t k = token(tmp->s, tmp->len, t, sizeof t, 1) ;
@@ -396,14 +402,16 @@ static void parse_header (dcr_mime *p, dcr_mime_ent *e, stralloc *tmp)
         }
       }
     }
-    else if (cd && !pt->disposition[0])
+    else if (cd)
     {
+      havedisp = 1 ;
       token(tmp->s, tmp->len, pt->disposition, sizeof pt->disposition, 0) ;
       dcr_mime_param(tmp->s, tmp->len, "filename", pt->filename, sizeof pt->filename) ;
     }
-    else if (cte)
+    else
     {
       char t[32] ;
+      havecte = 1 ;
       token(tmp->s, tmp->len, t, sizeof t, 0) ;
       pt->cte = !strcmp(t, "7bit") ? DCR_MIME_7BIT : !strcmp(t, "8bit") ? DCR_MIME_8BIT
         : !strcmp(t, "binary") ? DCR_MIME_BINARY : !strcmp(t, "base64") ? DCR_MIME_BASE64

@@ -435,7 +435,7 @@ void policy_init (policy *po, rules const *r, char const *id)
 
 void policy_finish (policy *po, dcr_mime const *p)
 {
-  static char const *const what[] = { "a multipart without a boundary", "a multipart not closed", "a nested boundary equal to an enclosing one", "bad base64", "the input ends inside a part header", "bad quoted-printable" } ;
+  static char const *const what[] = { "a multipart without a boundary", "a multipart not closed", "a nested boundary equal to an enclosing one", "bad base64", "the input ends inside a part header", "bad quoted-printable", "a part header with two Content-Type, Content-Disposition or Content-Transfer-Encoding fields" } ;
   if (p->err)
   {
     char fmt[UINT64_FMT] ;
@@ -450,7 +450,7 @@ void policy_finish (policy *po, dcr_mime const *p)
   if (p->malformed)
   {
     stralloc sa = STRALLOC_ZERO ;
-    for (unsigned int i = 0 ; i < 6 ; i++)
+    for (unsigned int i = 0 ; i < sizeof what / sizeof *what ; i++)
       if (p->malformed & (1u << i))
         if ((sa.len && !stralloc_cats(&sa, ", ")) || !stralloc_cats(&sa, what[i])) nomem() ;
     if (!stralloc_0(&sa)) nomem() ;

@@ -53,6 +53,11 @@ def main():
     r = check("tag malformed\n", same)
     like(r.message or b'', rb'^X-DCR-MIME: malformed MIME \(a nested boundary equal to an enclosing one', '  and it is malformed')
 
+    dup = ('From: a@example.org\nMIME-Version: 1.0\nContent-Type: multipart/mixed; boundary=D\n\n--D\n'
+           'Content-Disposition: attachment; filename="a.txt"\nContent-Disposition: attachment; filename="a.exe"\n\nMZ\n--D--\n').encode()
+    r = check(RULES + "reject malformed\n", dup)
+    like(r.out, r'^5\.7\.1 malformed MIME is not accepted \(a part header with two Content-Type, Content-Disposition', 'two Content-Disposition fields (a.txt, a.exe): malformed, refused under reject malformed')
+
     badb64 = ('From: a@example.org\nMIME-Version: 1.0\nContent-Type: text/plain\nContent-Transfer-Encoding: base64\n\n'
               'aGVsbG8*!!\n').encode()
     r = check("reject malformed\n", badb64)

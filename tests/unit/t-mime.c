@@ -165,6 +165,8 @@ int main (void)
   ok(has(t, "[B1 d1 p0 text/plain") && (gmal & DCR_MIME_MHEADER) && has(t, "[B2 "), "a part header ended by a delimiter") ;
   t = parse("Content-Type: multipart/mixed; boundary=A\r\n\r\n--A\r\nContent-Type: text/plain\r\n\r\nbody\r\n--A--\r\n", 0) ;
   ok(has(t, "[D1]body[E1") && !gmal, "CR LF line ends tolerated") ;
+  t = parse("Content-Type: text/plain\nContent-Type: application/x-msdownload; name=a.exe\nContent-Transfer-Encoding: base64\ncontent-transfer-encoding: 7bit\n\naGk=\n", 0) ;
+  ok(has(t, "[B0 d0 p0 text/plain cte3 cs= disp= fn= n= h0") && has(t, "[D0]hi[E0") && (gmal & DCR_MIME_MDUPLICATE), "two Content-Type fields, two encodings: the first counts, flagged") ;
   t = parse("", 0) ;
   ok(has(t, "[B0 d0") && has(t, "[E0 e0 m0]"), "empty input") ;
   t = parse("Content-Type: multipart/mixed; boundary=\"\"\n\n", 0) ;

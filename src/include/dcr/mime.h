@@ -49,6 +49,7 @@
 #define DCR_MIME_MBASE64 0x08       /* base64 with characters outside the alphabet, or cut */
 #define DCR_MIME_MHEADER 0x10       /* input ended inside a part header */
 #define DCR_MIME_MQP 0x20           /* quoted-printable '=' not followed by hex or a line end */
+#define DCR_MIME_MDUPLICATE 0x40    /* a second Content-Type, -Disposition or -Transfer-Encoding field: the first counts */
 
 typedef struct dcr_mime_part_s dcr_mime_part ;
 struct dcr_mime_part_s
