@@ -3,7 +3,8 @@
 # (lowercased, first address, display names, comments, groups and
 # quoted local parts understood); with -s the sender's domain when
 # From's has none or no key; no parent-domain look-up. No key, no From,
-# or a From domain that is not a plain host name (a path, a literal)
+# a From domain that is not a plain host name (a path, a literal), or a
+# header section over 1 MiB
 # pass the message on unsigned, byte for byte, with a dkim-skip log
 # line. A key readable by group or others, unparsable, not RSA, under
 # 1024 bits, or several keys without -S, are configuration errors (a
@@ -57,6 +58,11 @@ def main():
         r = sign(keys, m)
         is_((r.rc, r.message), (0, m), 'no From: passed on unsigned')
         like(r.err, r'reason=no-domain', 'no From: reason=no-domain')
+
+        m = msg(b'alice@example.com', b''.join(b'X-Filler-%07d: %s\n' % (i, b'f' * 60) for i in range(16000)))
+        r = sign(keys, m)
+        is_((r.rc, r.message == m), (0, True), 'a header section over 1 MiB: passed on unsigned')
+        like(r.err, r'reason=header-too-large', 'a header section over 1 MiB: logged')
 
         # -s: the sender's domain
         r = sign(keys, msg(b'alice@other.test'), ['-s'], env={'SMTP_SENDER': 'bounce@Sender.test'})
