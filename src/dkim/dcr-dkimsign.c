@@ -5,6 +5,7 @@
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
+#include <sys/stat.h>
 #include <sys/uio.h>
 
 #include <skalibs/types.h>
@@ -207,6 +208,12 @@ int main (int argc, char const *const *argv)
   }
   if (!keysdir || !argc) dieusage() ;
   if (getenv("DCR_ID")) id = getenv("DCR_ID") ;
+  {
+    /* a mistyped -d would pass all mail unsigned without a word */
+    struct stat st ;
+    if (stat(keysdir, &st) < 0) confdie(keysdir, 0) ;
+    if (!S_ISDIR(st.st_mode)) confdie(keysdir, "not a directory") ;
+  }
 
   r = dcr_header_load(&b, &hdr, DCR_HEADER_MAX) ;
   if (r < 0) dcr_filter_fail("read the message") ;

@@ -4,12 +4,12 @@
 # quoted local parts understood); with -s the sender's domain when
 # From's has none or no key; no parent-domain look-up. No key, no From,
 # a From domain that is not a plain host name (a path, a literal), or a
-# header section over 1 MiB
-# pass the message on unsigned, byte for byte, with a dkim-skip log
-# line. A key readable by group or others, unparsable, not RSA, under
-# 1024 bits, or several keys without -S, are configuration errors (a
-# PEM file with CR LF lines or a certificate beside the key is fine):
-# "4.3.5" and exit 111, the file named on stderr. Bad usage exits 100.
+# header section over 1 MiB pass the message on unsigned, byte for
+# byte, with a dkim-skip log line. A key readable by group or others,
+# unparsable, not RSA, under 1024 bits, several keys without -S, or a
+# missing keys directory are configuration errors: "4.3.5" and exit
+# 111, the file named on stderr (a PEM file with CR LF lines or a
+# certificate beside the key is fine). Bad usage exits 100.
 import os, sys, tempfile, subprocess
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from dkimlib import *
@@ -134,6 +134,11 @@ def main():
             like(r.out, r'^4\.3\.5 dcr-dkimsign: configuration error\n$', '%s: one 4.3.5 line' % dom)
             like(r.err, re.escape(p) + r': .*(' + why + ')', '%s: stderr names the file and says why' % dom)
             is_(r.message, None, '%s: nothing passed on' % dom)
+
+        for what, d in (('missing', os.path.join(td, 'nokeys')), ('a file', keys.path('example.com', 'sel'))):
+            r = run_filter(['dcr-dkimsign', '-d', d], msg(b'a@example.com'))
+            is_((r.rc, r.out[:6], r.message), (111, '4.3.5 ', None), 'the keys directory %s: 4.3.5, nothing passed on' % what)
+            like(r.err, re.escape(d), 'the keys directory %s: named on stderr' % what)
 
         # usage
         for args in (['-c', 'loose/loose', '-d', keys.dir], ['-h', 'Subject:To', '-d', keys.dir],
