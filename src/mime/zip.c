@@ -82,7 +82,7 @@ int zip_names (int fd, uint64_t size, int (*f) (void *, char const *, size_t), v
   r = readat(fd, size - tn, tail, tn) ;
   if (r <= 0) { if (!r) *why = "truncated" ; return r ? -1 : 0 ; }
   /* the signature may also be in the archive's comment: first the
-     records whose comment ends the file, then any; at most CANDIDATES
+     records whose comment ends the file, then the others; at most CANDIDATES
      each, and every directory that reads adds its names */
   *why = "no end of central directory record" ;
   for (int pass = 0 ; pass < 2 && !readable ; pass++)
@@ -91,7 +91,7 @@ int zip_names (int fd, uint64_t size, int (*f) (void *, char const *, size_t), v
     for (i = tn - EOCD + 1 ; i-- && tried < CANDIDATES ; )
     {
       if (tail[i] != 'P' || tail[i+1] != 'K' || tail[i+2] != 5 || tail[i+3] != 6) continue ;
-      if (!pass && i + EOCD + u16(tail + i + 20) != tn) continue ;
+      if ((i + EOCD + u16(tail + i + 20) == tn) != !pass) continue ;   /* each record read once */
       tried++ ;
       r = directory(fd, size - tn + i, tail + i, f, ctx, why) ;
       if (r < 0) return -1 ;
