@@ -26,7 +26,10 @@
 #include "log.h"
 
 #define PEEK_FIRST 1024       /* the peek buffer starts so, doubles up to the bound */
-#define PIPE_CHUNK 65536      /* asked of one splice into the pipe */
+#ifndef PIPE_SIZE
+#define PIPE_SIZE (256 * 1024) /* F_SETPIPE_SZ: fewer splices per byte; pages only while in flight */
+#endif
+#define PIPE_CHUNK PIPE_SIZE   /* asked of one splice into the pipe */
 #define PIPEPOOL_MAX 256      /* empty pipes kept for the next direction that needs one */
 #define FAIR_ROUNDS 8         /* reads in a row for one direction before the others' turn */
 #define IPHASH 4096
@@ -57,6 +60,7 @@ struct conn_s
   unsigned int creg, treg ;    /* the events epoll watches for each; 0: not in epoll */
   unsigned int slot ;
   unsigned char state, counted, reserved ;   /* reserved: a descriptor for its back end */
+  unsigned char quiet ;        /* the client spoke while we were connecting: out of epoll */
   listener *l ;
   sni_addr client ;
   sni_rules *set ;             /* the rules it was routed by (held: refs) */
@@ -76,7 +80,7 @@ static unsigned int nslots, *freeslots, nfree ;
 static int pool[PIPEPOOL_MAX][2] ;
 static unsigned int npool ;
 static ipcount *iphash[IPHASH] ;
-static char copybuf[PIPE_CHUNK] ;
+static char copybuf[65536] ;
 static unsigned int fds_reserved ;   /* connections whose back-end socket is yet to come */
 
 int conns_init (unsigned int max)
@@ -102,6 +106,7 @@ static int pipe_get (dir *d)
   if (npool) { npool-- ; d->p[0] = pool[npool][0] ; d->p[1] = pool[npool][1] ; return 1 ; }
   if (fds_open + 2 + FD_RESERVE / 2 > fds_limit) { errno = EMFILE ; return 0 ; }
   if (pipe2(d->p, O_NONBLOCK | O_CLOEXEC) < 0) return 0 ;
+  fcntl(d->p[1], F_SETPIPE_SZ, PIPE_SIZE) ;   /* may fail (pipe-max-size): the default then */
   fds_open += 2 ;
   return 1 ;
 }
@@ -217,7 +222,13 @@ static void interest (conn *c)
   {
     case ST_PEEK : cw = EPOLLIN ; break ;
     case ST_CONNECTING :
-    case ST_SENDING : tw = EPOLLOUT ; break ;
+    case ST_SENDING :
+      /* the client is not read meanwhile, but left in epoll as it was
+         (it says nothing until the server answers: no event comes, and
+         no epoll_ctl is spent); if it does speak, it is taken out */
+      cw = c->quiet ? 0 : c->creg ;
+      tw = EPOLLOUT ;
+      break ;
     default :
       if (c->up.state == DIR_SRC) cw |= EPOLLIN ;
       if (c->down.state == DIR_DST) cw |= EPOLLOUT ;
@@ -279,6 +290,7 @@ static size_t proxy_header (conn *c, unsigned int version, char *out)
 
 static void start_splice (conn *c)
 {
+  st->bytes_up += c->up_bytes ;   /* the replayed bytes */
   free(c->buf) ; c->buf = 0 ;
   c->state = ST_SPLICE ;
   c->up.state = c->down.state = DIR_SRC ;
@@ -375,6 +387,8 @@ static void splice_event (conn *c, unsigned int side, unsigned int ev)
 
  /* the replay: PROXY header and the peeked bytes, before any splicing */
 
+static void connect_failed (conn *, int) ;
+
 static void send_replay (conn *c)
 {
   while (c->sent < c->len)
@@ -384,6 +398,13 @@ static void send_replay (conn *c)
     {
       if (errno == EINTR) continue ;
       if (errno == EAGAIN) { interest(c) ; return ; }
+      if (!c->sent && (errno == ECONNREFUSED || errno == ETIMEDOUT || errno == EHOSTUNREACH || errno == ENETUNREACH || errno == ECONNRESET))
+      {
+        /* the connect had failed: on to the next target */
+        c->state = ST_CONNECTING ;
+        connect_failed(c, errno) ;
+        return ;
+      }
       c->why = strerror(errno) ;
       conn_close(c, "reset") ;
       return ;
@@ -402,7 +423,7 @@ static void connected (conn *c)
   int one = 1 ;
   setsockopt(c->tfd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one)) ;
   if (x->proxy && !(h = proxy_header(c, x->proxy, hdr))) { c->why = "getsockname" ; conn_close(c, "error") ; return ; }
-  c->up_bytes = c->len ; st->bytes_up += c->len ;
+  c->up_bytes = c->len ;
   if (h + c->len)
   {
     unsigned char *b = realloc(c->buf, h + c->len) ;
@@ -432,7 +453,7 @@ static void connect_next (conn *c)
   {
     unsigned int k = x->t0 + (c->first + c->tried++) % x->nt ;
     sni_addr const *a = &c->set->target[k] ;
-    int fd = a->v6 ? socket_tcp6() : socket_tcp4() ;
+    int fd = socket(a->v6 ? AF_INET6 : AF_INET, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0) ;   /* not socket_tcp4(): 3 syscalls */
     int r ;
     if (fd < 0)
     {
@@ -443,7 +464,6 @@ static void connect_next (conn *c)
     }
     fds_open++ ;
     if (c->reserved) { c->reserved = 0 ; fds_reserved-- ; }
-    fcntl(fd, F_SETFD, FD_CLOEXEC) ;
     if (c->tried > 1) st->failovers++ ;
     c->target = k ;
     r = a->v6 ? socket_connect6(fd, (char const *)a->ip, a->port, 0) : socket_connect4(fd, (char const *)a->ip, a->port) ;
@@ -461,15 +481,20 @@ static void connect_next (conn *c)
   refuse(c, "no-target", "503 Service Unavailable") ;
 }
 
+static void connect_failed (conn *c, int e)
+{
+  log_connect_failed(c, strerror(e)) ;
+  close(c->tfd) ; c->tfd = -1 ; c->treg = 0 ; fds_open-- ;
+  connect_next(c) ;
+}
+
 static void connect_done (conn *c)
 {
   int e = 0 ;
   socklen_t l = sizeof(e) ;
+  if (c->len && !c->set->rule[c->rule].proxy) { connected(c) ; return ; }   /* the replay's send() will tell */
   if (getsockopt(c->tfd, SOL_SOCKET, SO_ERROR, &e, &l) < 0) e = errno ;
-  if (!e) { connected(c) ; return ; }
-  log_connect_failed(c, strerror(e)) ;
-  close(c->tfd) ; c->tfd = -1 ; c->treg = 0 ; fds_open-- ;
-  connect_next(c) ;
+  if (!e) connected(c) ; else connect_failed(c, e) ;
 }
 
  /* routing */
@@ -542,8 +567,12 @@ void conn_event (unsigned int slot, unsigned int side, unsigned int ev)
   switch (c->state)
   {
     case ST_PEEK : if (side == TAG_CLIENT) peek(c) ; break ;
-    case ST_CONNECTING : if (side == TAG_TARGET) connect_done(c) ; break ;
-    case ST_SENDING : if (side == TAG_TARGET) send_replay(c) ; break ;
+    case ST_CONNECTING :
+    case ST_SENDING :
+      if (side == TAG_CLIENT) { c->quiet = 1 ; interest(c) ; }
+      else if (c->state == ST_CONNECTING) connect_done(c) ;
+      else send_replay(c) ;
+      break ;
     default : splice_event(c, side, ev) ;
   }
 }
