@@ -40,7 +40,12 @@ int dcr_pem_read (char const *file, dcr_pem_cb *cb, void *arg, char const **why)
       {
         size_t nl = strlen(br_pem_decoder_name(&pc)) ;
         if (nl >= sizeof name) nl = sizeof name - 1 ;
-        memcpy(name, br_pem_decoder_name(&pc), nl) ; name[nl] = 0 ;
+        memcpy(name, br_pem_decoder_name(&pc), nl) ;
+        /* BearSSL 0.6 keeps the closing dashes (and a CR) in the name of
+           a "-----BEGIN X-----" line ended by CR LF: a Windows file */
+        while (nl && name[nl - 1] == '\r') nl-- ;
+        if (nl >= 5 && !memcmp(name + nl - 5, "-----", 5)) nl -= 5 ;
+        name[nl] = 0 ;
         obj.sa.len = 0 ;
         br_pem_decoder_setdest(&pc, &append, &obj) ;
         inobj = 1 ;
