@@ -186,32 +186,6 @@ size_t dkim_spki (unsigned char *der, size_t max, unsigned char const *n, size_t
   return w ;
 }
 
-/* n = p q, big-endian octets (BearSSL 0.6's br_rsa_compute_modulus
-   gives 0 for a 4096-bit key: its work area is a word short) */
-static size_t modulus (unsigned char *n, size_t max, br_rsa_private_key const *sk)
-{
-  uint32_t acc[DKIM_BITS_MAX / 8 + 1] ;
-  size_t len = sk->plen + sk->qlen, s = 0 ;
-  if (len > max || len > sizeof acc / sizeof acc[0]) return 0 ;
-  memset(acc, 0, sizeof acc) ;
-  /* acc[k] is the column of weight 256^k */
-  for (size_t i = 0 ; i < sk->plen ; i++)
-    for (size_t j = 0 ; j < sk->qlen ; j++)
-      acc[(sk->plen - 1 - i) + (sk->qlen - 1 - j)] += (uint32_t)sk->p[i] * sk->q[j] ;
-  {
-    uint64_t carry = 0 ;
-    for (size_t k = 0 ; k < len ; k++)
-    {
-      uint64_t v = acc[k] + carry ;
-      n[len - 1 - k] = v & 0xff ;
-      carry = v >> 8 ;
-    }
-  }
-  while (s + 1 < len && !n[s]) s++ ;
-  memmove(n, n + s, len - s) ;
-  return len - s ;
-}
-
 /* e is not in a private key: computed back from it, checked by a
    signature verified with it (BearSSL cannot compute every e back; the
    usual 65537 is tried then) */
@@ -219,7 +193,7 @@ size_t dkim_key_spki (dkim_key const *k, unsigned char *der, size_t max)
 {
   unsigned char n[DKIM_BITS_MAX / 8], hash[32] = { 1, 2, 3 }, sig[DKIM_BITS_MAX / 8], out[32], eb[4] ;
   br_rsa_public_key pk ;
-  size_t nlen = modulus(n, sizeof n, k->sk) ;
+  size_t nlen = dcr_rsa_modulus(n, sizeof n, k->sk) ;
   uint32_t tries[2] ;
   if (!nlen || nlen > sizeof n) return 0 ;
   tries[0] = br_rsa_compute_pubexp_get_default()(k->sk) ;

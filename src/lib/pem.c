@@ -1,6 +1,7 @@
 /* ISC license. */
 
 #include <errno.h>
+#include <stdint.h>
 #include <string.h>
 
 #include <skalibs/stralloc.h>
@@ -125,6 +126,32 @@ static int samebytes (unsigned char const *a, size_t alen, unsigned char const *
   return alen == blen && !memcmp(a, b, alen) ;
 }
 
+/* n = p q, big-endian octets (BearSSL 0.6's br_rsa_compute_modulus
+   gives 0 for a 4096-bit key: its work area is a word short) */
+size_t dcr_rsa_modulus (unsigned char *n, size_t max, br_rsa_private_key const *sk)
+{
+  uint32_t acc[DCR_RSA_BITS_MAX / 8 + 1] ;
+  size_t len = sk->plen + sk->qlen, s = 0 ;
+  if (len > max || len > sizeof acc / sizeof acc[0]) return 0 ;
+  memset(acc, 0, sizeof acc) ;
+  /* acc[k] is the column of weight 256^k */
+  for (size_t i = 0 ; i < sk->plen ; i++)
+    for (size_t j = 0 ; j < sk->qlen ; j++)
+      acc[(sk->plen - 1 - i) + (sk->qlen - 1 - j)] += (uint32_t)sk->p[i] * sk->q[j] ;
+  {
+    uint64_t carry = 0 ;
+    for (size_t k = 0 ; k < len ; k++)
+    {
+      uint64_t v = acc[k] + carry ;
+      n[len - 1 - k] = v & 0xff ;
+      carry = v >> 8 ;
+    }
+  }
+  while (s + 1 < len && !n[s]) s++ ;
+  memmove(n, n + s, len - s) ;
+  return len - s ;
+}
+
 int dcr_tlscert_keymatch (dcr_tlscert const *c)
 {
   br_x509_decoder_context dc ;
@@ -142,7 +169,7 @@ int dcr_tlscert_keymatch (dcr_tlscert const *c)
     /* the modulus (p times q) names the key; BearSSL 0.6 cannot compute
        e back from every key (br_rsa_compute_pubexp gives 0), so e is
        not compared */
-    if (nlen > sizeof n || br_rsa_compute_modulus_get_default()(n, sk) != nlen) return 0 ;
+    if (nlen > sizeof n || dcr_rsa_modulus(n, sizeof n, sk) != nlen) return 0 ;
     ok = samebytes(n, nlen, pk->key.rsa.n, pk->key.rsa.nlen) ;
   }
   else if (c->keytype == BR_KEYTYPE_EC && pk->key_type == BR_KEYTYPE_EC)

@@ -35,6 +35,12 @@ extern void dcr_tlscert_free (dcr_tlscert *) ;
    failed handshake, to say why in its log. */
 extern int dcr_tlscert_keymatch (dcr_tlscert const *) ;
 
+/* n = p q of an RSA private key, big-endian, without leading zeros,
+   into n (max octets): its length, 0 if it does not fit. BearSSL 0.6's
+   br_rsa_compute_modulus gives 0 for 4096-bit keys. */
+#define DCR_RSA_BITS_MAX 4096
+extern size_t dcr_rsa_modulus (unsigned char *n, size_t max, br_rsa_private_key const *sk) ;
+
 /* Every PEM object of FILE: cb(name, der, len, arg) for each; cb returns
    0 to stop with an error. 1 on success, 0 on error (errno, or *why). */
 typedef int dcr_pem_cb (char const *, unsigned char const *, size_t, void *) ;
