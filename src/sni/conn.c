@@ -321,7 +321,10 @@ static int pump (conn *c, dir *d, int src, int dst, uint64_t *count, uint64_t *t
     }
     if (d->eof)
     {
-      shutdown(dst, SHUT_WR) ;   /* the half-close, passed on */
+      dir const *other = d == &c->up ? &c->down : &c->up ;
+      /* the half-close, passed on; when the other way is done too, the
+         close that follows says it */
+      if (other->state != DIR_DONE) shutdown(dst, SHUT_WR) ;
       d->state = DIR_DONE ;
       pipe_put(d) ;
       return 0 ;
@@ -595,7 +598,7 @@ void conn_accept (listener *l)
     socklen_t sl = sizeof(ss) ;
     sni_addr client ;
     conn *c ;
-    int one = 1, fd ;
+    int fd ;
     if (fds_open + fds_reserved + 2 + FD_RESERVE > fds_limit) { accept_pause("EMFILE") ; return ; }
     fd = accept4(l->fd, (struct sockaddr *)&ss, &sl, SOCK_NONBLOCK | SOCK_CLOEXEC) ;
     if (fd < 0)
@@ -634,8 +637,7 @@ void conn_accept (listener *l)
       }
       c->ip->n++ ;
     }
-    setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one)) ;
-    c->slot = freeslots[--nfree] ;
+    c->slot = freeslots[--nfree] ;   /* TCP_NODELAY: inherited from the listener */
     slots[c->slot] = c ;
     st->conns++ ;
     c->cfd = fd ; c->tfd = -1 ;

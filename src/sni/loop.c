@@ -14,6 +14,7 @@
 #include <time.h>
 #include <unistd.h>
 #include <netinet/in.h>
+#include <netinet/tcp.h>
 #include <dirent.h>
 #include <sys/epoll.h>
 #include <sys/resource.h>
@@ -88,6 +89,7 @@ void listeners_bind (void)
     l->fd = l->addr.v6 ? socket_tcp6b() : socket_tcp4b() ;
     if (l->fd < 0) sni_die(111, "socket", strerror(errno)) ;
     setsockopt(l->fd, SOL_SOCKET, SO_REUSEPORT, &one, sizeof(one)) ;
+    setsockopt(l->fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one)) ;   /* accepted sockets inherit it */
     if (l->addr.v6) setsockopt(l->fd, IPPROTO_IPV6, IPV6_V6ONLY, &one, sizeof(one)) ;
     r = l->addr.v6 ? socket_bind6_reuse(l->fd, (char const *)l->addr.ip, l->addr.port, 0)
                    : socket_bind4_reuse(l->fd, (char const *)l->addr.ip, l->addr.port) ;
