@@ -8,6 +8,7 @@
 # - the environment: CERTFILE/KEYFILE never reach the program; in
 #   STARTTLS mode an inherited SSL_PROTOCOL does not either (it would make
 #   dcr-smtpd offer AUTH in plaintext); SIGPIPE is not ignored by it;
+# - a 4096-bit RSA key with its certificate is not called a mismatch;
 # - a key that is not the certificate's: the failed handshake is followed
 #   by a log line that says why;
 #   -k without -c is exit 100.
@@ -109,6 +110,24 @@ def main():
         rc, err, out = tlsd(c, c.tlsd(), ['/bin/true'], client=garbage)
         is_(rc, 111, 'a failed handshake: exit 111')
         like(err, r'event=tls-fail ', '  logged')
+        # a 4096-bit RSA key with its own certificate: a failed handshake
+        # is not blamed on the key (BearSSL 0.6's modulus gives 0 there)
+        k4, p4 = c.path('rsa4096.key'), c.path('rsa4096.pem')
+        subprocess.run(['openssl', 'req', '-x509', '-newkey', 'rsa:4096', '-nodes', '-subj', '/CN=mx.example.test',
+                        '-keyout', k4, '-out', p4, '-days', '2'], capture_output=True, check=True)
+        def ecdsa_only(sock):   # the certificate is chosen, then no suite fits it
+            cx = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
+            cx.check_hostname = False
+            cx.verify_mode = ssl.CERT_NONE
+            cx.maximum_version = ssl.TLSVersion.TLSv1_2
+            cx.set_ciphers('ECDHE-ECDSA-AES128-GCM-SHA256')
+            try:
+                cx.wrap_socket(sock, server_hostname='mx.example.test')
+            except (ssl.SSLError, OSError):
+                pass
+        rc, err, out = tlsd(c, ['-c', p4, '-k', k4], ['/bin/true'], client=ecdsa_only)
+        ok(rc == 111 and 'event=tls-fail' in err and 'not the certificate' not in err,
+           '4096-bit RSA key and its certificate: a failed handshake is not called a key mismatch')
 
         env = {'CERTFILE': c.path('ec.pem'), 'KEYFILE': c.path('ec.key'), 'SSL_PROTOCOL': 'TLSv1.2', 'SSL_CIPHER': 'X'}
         show = ['/bin/sh', '-c', 'env ; grep ^SigIgn /proc/self/status']
