@@ -3,6 +3,7 @@
 # answer within connect-timeout=, is skipped for the next one, without
 # the client noticing (its ClientHello reaches the next target whole);
 # when every target fails the client is closed, reason=no-target;
+# IPv6 targets ([::1]:PORT) fail over the same way;
 # balance=ordered (the default) always takes the first live target,
 # roundrobin alternates, random uses both.
 import os, sys, time
@@ -13,11 +14,13 @@ from dcrtest import *
 
 def main():
     bes = backends('a', 'b')
+    six = RawBackend('six', host='::1').start()
     try:
         with Blackhole() as hole:
             d1, d2 = dead_port(), dead_port()
             x = {'a': bes['a'].addr, 'b': bes['b'].addr, 'd1': '127.0.0.1:%d' % d1,
-                 'd2': '127.0.0.1:%d' % d2, 'hole': hole.addr}
+                 'd2': '127.0.0.1:%d' % d2, 'hole': hole.addr, 'six': six.addr,
+                 'd6': '[::1]:%d' % dead_port('::1')}
             rules = '\n'.join([
                 'refused.test %(d1)s %(a)s',
                 'two-dead.test %(d1)s %(d2)s %(b)s',
@@ -27,6 +30,7 @@ def main():
                 'ordered.test %(a)s %(b)s',
                 'rr.test %(a)s %(b)s balance=roundrobin',
                 'random.test %(a)s %(b)s balance=random',
+                'six.test %(d6)s %(six)s',
                 '']) % x
             with Sniproxy(rules, ['tls']) as sp:
                 port = sp.port('tls')
@@ -63,9 +67,12 @@ def main():
                 ok(all(got[i] != got[i + 1] for i in range(5)), 'roundrobin alternates')
                 got = [routed_to(port, client_hello('random.test')) for _ in range(30)]
                 ok(set(got) == {'a', 'b'}, 'random: both used in 30 (%d a)' % got.count('a'))
+                is_(routed_to(port, client_hello('six.test')), 'six', 'IPv6 targets: [::1] refuses, the next [::1] serves')
+                ok(sp.wait_log(r'sni=six\.test .*target=\[::1\]:%d ' % six.port), 'logged as target=[::1]:PORT')
                 ok(sp.proc.poll() is None, 'still running')
     finally:
         stop_all(bes)
+        six.stop()
 
 
 run(main, 60)

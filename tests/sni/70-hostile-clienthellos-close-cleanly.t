@@ -82,6 +82,8 @@ def main():
                 ('an SNI name with a NUL', sni_bad(sni_ext(b'a.test\x00.evil')), True),
                 ('a 300-byte SNI name', sni_bad(sni_ext('a' * 300 + '.test')), True),
                 ('an SNI name "*"', sni_bad(sni_ext('*')), True),
+                ('a 40 KB hello over 3 full records', records(b'\x01\x00\x9c\x40' + b'\x03\x03' + b'\x00' * 40000,
+                                                           (16384, 16384)), True),
             ]
             for what, data, _ in cases:
                 how, secs = attempt(port, data)

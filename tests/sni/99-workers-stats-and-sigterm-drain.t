@@ -5,7 +5,8 @@
 # SIGUSR1 logs an event=stats line;
 # SIGTERM stops accepting at once but lets a spliced connection finish
 # (it still carries data both ways), then the splicer exits 0 when the
-# last one ends.
+# last one ends; with -g S, connections still open S seconds after
+# SIGTERM are closed (reason=shutdown) and it exits 0.
 import os, signal, subprocess, sys, time
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from snilib import *
@@ -62,6 +63,23 @@ def main():
             except subprocess.TimeoutExpired:
                 rc = None
             is_(rc, 0, 'the last connection ended: exit 0')
+
+        with Sniproxy('* %s\n' % bes['a'].addr, ['tls'], opts=['-g', '1']) as sp:
+            port = sp.port('tls')
+            held = connect(port)
+            held.sendall(client_hello('held.test'))
+            like(held.recv(100), rb'^backend=a ', '-g 1: a connection is spliced')
+            sp.signal(signal.SIGTERM)
+            how, secs = end_of(held, 5)
+            ok(how in ('eof', 'reset') and 0.7 < secs < 3,
+               'SIGTERM: after the 1 s grace the connection is closed (%s, %.1f s)' % (how, secs))
+            held.close()
+            try:
+                rc = sp.proc.wait(5)
+            except subprocess.TimeoutExpired:
+                rc = None
+            is_(rc, 0, 'and the splicer exits 0')
+            ok(sp.lines(r'event=close .*sni=held\.test .*reason=shutdown'), 'reason=shutdown')
     finally:
         stop_all(bes)
 

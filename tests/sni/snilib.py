@@ -356,7 +356,7 @@ class RawBackend(object):
 
     @property
     def addr(self):
-        return '%s:%d' % (self.host, self.port)
+        return ('[%s]:%d' if ':' in self.host else '%s:%d') % (self.host, self.port)
 
     def _loop(self):
         while not self._stop:
@@ -887,6 +887,6 @@ class Blackhole(object):
         return False
 
 
-def dead_port():
+def dead_port(host='127.0.0.1'):
     """A loopback port where connects are refused."""
-    return free_port()
+    return free_port(host)
