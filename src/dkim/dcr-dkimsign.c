@@ -28,7 +28,7 @@
 #include "sign.h"
 
 #define USAGE "dcr-dkimsign [ -c canon ] [ -h names ] [ -S selector ] [ -s ] [ -x seconds ] -d keysdir next..."
-#define dieusage() strerr_dieusage(100, USAGE)
+#define dieusage() dcr_filter_usage(USAGE)
 #define OPTS "c:h:S:sx:d:"
 
 static dcr_longopt const longopts[] =
@@ -185,6 +185,7 @@ int main (int argc, char const *const *argv)
   int r, fd ;
 
   PROG = "dcr-dkimsign" ;
+  dcr_longopts_usage = &dcr_filter_usage ;
   {
     char const **av = dcr_longopts(&argc, argv, longopts, OPTS, USAGE) ;
     subgetopt l = SUBGETOPT_ZERO ;
@@ -196,8 +197,8 @@ int main (int argc, char const *const *argv)
       switch (opt)
       {
         case 'c' : if (!canon_scan(l.arg, &hrelaxed, &brelaxed)) dieusage() ; break ;
-        case 'h' : if (!names_ok(l.arg)) strerr_dief(100, "-h: a ':' list of header names, From among them") ; names = l.arg ; break ;
-        case 'S' : if (!dkim_selector_ok(l.arg, strlen(l.arg))) strerr_dief(100, "-S: not a selector: ", l.arg) ; selector = l.arg ; break ;
+        case 'h' : if (!names_ok(l.arg)) (dcr_filter_say("4.3.5 dcr-dkimsign: bad command line"), strerr_dief(111, "-h: a ':' list of header names, From among them")) ; names = l.arg ; break ;
+        case 'S' : if (!dkim_selector_ok(l.arg, strlen(l.arg))) (dcr_filter_say("4.3.5 dcr-dkimsign: bad command line"), strerr_dief(111, "-S: not a selector: ", l.arg)) ; selector = l.arg ; break ;
         case 's' : usesender = 1 ; break ;
         case 'x' : if (!uint0_scan(l.arg, &expire) || !expire) dieusage() ; break ;
         case 'd' : keysdir = l.arg ; break ;

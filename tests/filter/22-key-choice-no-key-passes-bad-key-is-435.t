@@ -9,7 +9,7 @@
 # unparsable, not RSA, under 1024 bits, several keys without -S, or a
 # missing keys directory are configuration errors: "4.3.5" and exit
 # 111, the file named on stderr (a PEM file with CR LF lines or a
-# certificate beside the key is fine). Bad usage exits 100.
+# certificate beside the key is fine). Bad usage is 4.3.5 and exit 111 (a typo in the chain never bounces mail).
 import os, sys, tempfile, subprocess
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from dkimlib import *
@@ -145,9 +145,11 @@ def main():
                      ['-x', 'soon', '-d', keys.dir], ['-d', keys.dir], ['-S', '../x', '-d', keys.dir]):
             p = subprocess.run([bin_path('dcr-dkimsign')] + args + (['/bin/true'] if len(args) > 2 else []),
                                stdin=subprocess.DEVNULL, capture_output=True)
-            is_(p.returncode, 100, 'usage %r: exit 100' % (args,))
+            ok(p.returncode == 111 and p.stdout.startswith(b'4.3.5 '), 'usage %r: 4.3.5, exit 111' % (args,))
         p = subprocess.run([bin_path('dcr-dkimsign'), '/bin/true'], stdin=subprocess.DEVNULL, capture_output=True)
-        is_(p.returncode, 100, 'no -d: exit 100')
+        ok(p.returncode == 111 and p.stdout.startswith(b'4.3.5 '), 'no -d: 4.3.5, exit 111')
+        p = subprocess.run([bin_path('dcr-dkimsign'), '--frob', '-d', keys.dir, '/bin/true'], stdin=subprocess.DEVNULL, capture_output=True)
+        ok(p.returncode == 111 and p.stdout.startswith(b'4.3.5 '), 'an unknown long option: 4.3.5, exit 111')
 
 
 run(main, timeout=180)
