@@ -1,4 +1,9 @@
-/* ISC license. */
+/* ISC license. 
+   Each socket goes into epoll once, edge-triggered, for reading and
+   writing, and is never touched again (no epoll_ctl per state change):
+   so every step goes on until EAGAIN, and a direction that yields its
+   turn (FAIR_ROUNDS) goes on the ready list, taken up after the next
+   epoll_wait (which then does not sleep). */
 /* One connection's life: accept, peek (ClientHello or Host), route by
    the rules, connect (failover through the rule's targets), replay the
    peeked bytes behind an optional PROXY header, then splice(2) both
@@ -42,7 +47,7 @@ struct dir_s
 {
   int p[2] ;                   /* -1 while idle: borrowed from the pool when data comes */
   size_t inpipe ;
-  unsigned char state, eof ;
+  unsigned char state, eof, again ;   /* again: yielded its turn with more to read */
 } ;
 
 typedef struct ipcount_s ipcount ;
@@ -57,10 +62,9 @@ typedef struct conn_s conn ;
 struct conn_s
 {
   int cfd, tfd ;
-  unsigned int creg, treg ;    /* the events epoll watches for each; 0: not in epoll */
   unsigned int slot ;
   unsigned char state, counted, reserved ;   /* reserved: a descriptor for its back end */
-  unsigned char quiet ;        /* the client spoke while we were connecting: out of epoll */
+  unsigned char ready ;        /* on the ready list */
   listener *l ;
   sni_addr client ;
   sni_rules *set ;             /* the rules it was routed by (held: refs) */
@@ -81,7 +85,8 @@ static int pool[PIPEPOOL_MAX][2] ;
 static unsigned int npool ;
 static ipcount *iphash[IPHASH] ;
 static char copybuf[65536] ;
-static unsigned int fds_reserved ;   /* connections whose back-end socket is yet to come */
+static unsigned int fds_reserved ;
+static unsigned int *readylist, nready ;   /* slots of connections with a direction to resume */   /* connections whose back-end socket is yet to come */
 
 int conns_init (unsigned int max)
 {
@@ -89,7 +94,8 @@ int conns_init (unsigned int max)
   nslots = max ;
   slots = calloc(max, sizeof(conn *)) ;
   freeslots = malloc(max * sizeof(unsigned int)) ;
-  if (!slots || !freeslots) return 0 ;
+  readylist = malloc(max * sizeof(unsigned int)) ;
+  if (!slots || !freeslots || !readylist) return 0 ;
   for (i = 0 ; i < max ; i++) freeslots[i] = max - 1 - i ;
   nfree = max ;
   return 1 ;
@@ -214,30 +220,21 @@ static void refuse (conn *c, char const *reason, char const *http)
   conn_close(c, reason) ;
 }
 
-static void interest (conn *c)
+/* fd into epoll for good: both ways, edge-triggered */
+static void ep_add (conn *c, int fd, unsigned int side)
 {
-  unsigned int cw = 0, tw = 0 ;
-  uint64_t tag = (uint64_t)c->slot << 2 ;
-  switch (c->state)
-  {
-    case ST_PEEK : cw = EPOLLIN ; break ;
-    case ST_CONNECTING :
-    case ST_SENDING :
-      /* the client is not read meanwhile, but left in epoll as it was
-         (it says nothing until the server answers: no event comes, and
-         no epoll_ctl is spent); if it does speak, it is taken out */
-      cw = c->quiet ? 0 : c->creg ;
-      tw = EPOLLOUT ;
-      break ;
-    default :
-      if (c->up.state == DIR_SRC) cw |= EPOLLIN ;
-      if (c->down.state == DIR_DST) cw |= EPOLLOUT ;
-      if (c->down.state == DIR_SRC) tw |= EPOLLIN ;
-      if (c->up.state == DIR_DST) tw |= EPOLLOUT ;
-  }
-  ep_set(c->cfd, tag | TAG_CLIENT, &c->creg, cw) ;
-  if (c->tfd >= 0) ep_set(c->tfd, tag | TAG_TARGET, &c->treg, tw) ;
+  unsigned int reg = 0 ;
+  ep_set(fd, (uint64_t)c->slot << 2 | side, &reg, EPOLLIN | EPOLLOUT | EPOLLRDHUP | EPOLLET) ;
 }
+
+static void ready_add (conn *c)
+{
+  if (c->ready) return ;
+  c->ready = 1 ;
+  readylist[nready++] = c->slot ;
+}
+
+int conns_ready (void) { return nready > 0 ; }
 
  /* the PROXY header (haproxy's proxy-protocol.txt, v1 and v2) */
 
@@ -295,7 +292,7 @@ static void start_splice (conn *c)
   c->state = ST_SPLICE ;
   c->up.state = c->down.state = DIR_SRC ;
   c->t_last = now_ms ;
-  interest(c) ;
+  if (c->up.again || c->down.again) ready_add(c) ;   /* edges that came while connecting */
 }
 
 /* moves what it can from src to dst; 0, or -1 on an error (errno) */
@@ -329,7 +326,7 @@ static int pump (conn *c, dir *d, int src, int dst, uint64_t *count, uint64_t *t
       pipe_put(d) ;
       return 0 ;
     }
-    if (rounds++ == FAIR_ROUNDS) { d->state = DIR_SRC ; return 0 ; }   /* epoll is level-triggered: back soon */
+    if (rounds++ == FAIR_ROUNDS) { d->state = DIR_SRC ; d->again = 1 ; ready_add(c) ; return 0 ; }
     if (d->p[0] < 0 && !pipe_get(d))
     {
       /* no pipe to be had (descriptors short): copy through one shared
@@ -370,22 +367,27 @@ static int pump (conn *c, dir *d, int src, int dst, uint64_t *count, uint64_t *t
   }
 }
 
+/* ev: what epoll said of one side (0 with side 0: from the ready list);
+   a direction moves when what it waits for came, or it yielded its turn */
 static void splice_event (conn *c, unsigned int side, unsigned int ev)
 {
-  int r = 0 ;
-  if (ev & (EPOLLERR | EPOLLHUP)) ev |= EPOLLIN | EPOLLOUT ;
-  if ((side == TAG_CLIENT && ev & EPOLLIN) || (side == TAG_TARGET && ev & EPOLLOUT))
-    r = pump(c, &c->up, c->cfd, c->tfd, &c->up_bytes, &st->bytes_up) ;
-  if (!r && ((side == TAG_TARGET && ev & EPOLLIN) || (side == TAG_CLIENT && ev & EPOLLOUT)))
-    r = pump(c, &c->down, c->tfd, c->cfd, &c->down_bytes, &st->bytes_down) ;
+  int r = 0, up, down ;
+  if (ev & (EPOLLERR | EPOLLHUP | EPOLLRDHUP)) ev |= EPOLLIN | EPOLLOUT ;
+  up = c->up.again
+    || (c->up.state == DIR_SRC && side == TAG_CLIENT && ev & EPOLLIN)
+    || (c->up.state == DIR_DST && side == TAG_TARGET && ev & EPOLLOUT) ;
+  down = c->down.again
+    || (c->down.state == DIR_SRC && side == TAG_TARGET && ev & EPOLLIN)
+    || (c->down.state == DIR_DST && side == TAG_CLIENT && ev & EPOLLOUT) ;
+  if (up) { c->up.again = 0 ; r = pump(c, &c->up, c->cfd, c->tfd, &c->up_bytes, &st->bytes_up) ; }
+  if (!r && down) { c->down.again = 0 ; r = pump(c, &c->down, c->tfd, c->cfd, &c->down_bytes, &st->bytes_down) ; }
   if (r < 0)
   {
     c->why = errno == ECONNRESET ? 0 : strerror(errno) ;
     conn_close(c, "reset") ;
     return ;
   }
-  if (c->up.state == DIR_DONE && c->down.state == DIR_DONE) { conn_close(c, "eof") ; return ; }
-  interest(c) ;
+  if (c->up.state == DIR_DONE && c->down.state == DIR_DONE) conn_close(c, "eof") ;
 }
 
  /* the replay: PROXY header and the peeked bytes, before any splicing */
@@ -400,7 +402,7 @@ static void send_replay (conn *c)
     if (w < 0)
     {
       if (errno == EINTR) continue ;
-      if (errno == EAGAIN) { interest(c) ; return ; }
+      if (errno == EAGAIN) return ;   /* the next EPOLLOUT edge */
       if (!c->sent && (errno == ECONNREFUSED || errno == ETIMEDOUT || errno == EHOSTUNREACH || errno == ENETUNREACH || errno == ECONNRESET))
       {
         /* the connect had failed: on to the next target */
@@ -472,10 +474,11 @@ static void connect_next (conn *c)
     r = a->v6 ? socket_connect6(fd, (char const *)a->ip, a->port, 0) : socket_connect4(fd, (char const *)a->ip, a->port) ;
     if (!r || errno == EINPROGRESS || errno == EWOULDBLOCK)
     {
-      c->tfd = fd ; c->treg = 0 ;
+      c->tfd = fd ;
       c->state = ST_CONNECTING ;
       c->deadline = now_ms + (uint64_t)x->connect_timeout * 1000 ;
-      if (!r) connected(c) ; else interest(c) ;
+      ep_add(c, fd, TAG_TARGET) ;
+      if (!r) connected(c) ;
       return ;
     }
     log_connect_failed(c, strerror(errno)) ;
@@ -487,7 +490,7 @@ static void connect_next (conn *c)
 static void connect_failed (conn *c, int e)
 {
   log_connect_failed(c, strerror(e)) ;
-  close(c->tfd) ; c->tfd = -1 ; c->treg = 0 ; fds_open-- ;
+  close(c->tfd) ; c->tfd = -1 ; fds_open-- ;
   connect_next(c) ;
 }
 
@@ -520,7 +523,7 @@ static void route (conn *c)
   connect_next(c) ;   /* the client is not read while connecting */
 }
 
-static void peek (conn *c)
+static void peek (conn *c, unsigned int ev)
 {
   size_t max = c->l->mode == MODE_HTTP ? HTTP_MAX : HELLO_MAX ;
   for (;;)
@@ -546,6 +549,9 @@ static void peek (conn *c)
       return ;
     }
     if (!n) { c->why = c->len ? "truncated" : 0 ; if (c->len) st->bad_hello++ ; conn_close(c, c->len ? "bad-hello" : "eof") ; return ; }
+    /* more may wait, and no edge will say so: the buffer was filled, or
+       the client's FIN came with this event */
+    c->up.again = (size_t)n == c->cap - c->len || ev & (EPOLLRDHUP | EPOLLHUP | EPOLLERR) ;
     c->len += n ;
     r = c->l->mode == MODE_HTTP
       ? http_host((char const *)c->buf, c->len, &c->scan, c->name, &c->why)
@@ -563,17 +569,41 @@ static void peek (conn *c)
   }
 }
 
+/* the directions that yielded their turn, or have to look first */
+void conns_run_ready (void)
+{
+  unsigned int n = nready, i ;
+  static unsigned int *todo ;
+  static unsigned int todomax ;
+  if (!n) return ;
+  if (todomax < n) { free(todo) ; todo = malloc(nslots * sizeof(unsigned int)) ; todomax = todo ? nslots : 0 ; if (!todo) return ; }
+  memcpy(todo, readylist, n * sizeof(unsigned int)) ;
+  nready = 0 ;
+  for (i = 0 ; i < n ; i++)
+  {
+    conn *c = slots[todo[i]] ;
+    if (!c || !c->ready) continue ;
+    c->ready = 0 ;
+    if (c->state == ST_SPLICE) splice_event(c, 0, 0) ;
+  }
+}
+
 void conn_event (unsigned int slot, unsigned int side, unsigned int ev)
 {
   conn *c = slot < nslots ? slots[slot] : 0 ;
   if (!c) return ;   /* closed earlier in this round */
   switch (c->state)
   {
-    case ST_PEEK : if (side == TAG_CLIENT) peek(c) ; break ;
+    case ST_PEEK : if (side == TAG_CLIENT && ev & (EPOLLIN | EPOLLRDHUP | EPOLLHUP | EPOLLERR)) peek(c, ev) ; break ;
     case ST_CONNECTING :
     case ST_SENDING :
-      if (side == TAG_CLIENT) { c->quiet = 1 ; interest(c) ; }
-      else if (c->state == ST_CONNECTING) connect_done(c) ;
+      if (ev & (EPOLLIN | EPOLLERR | EPOLLHUP | EPOLLRDHUP))
+      {
+        /* to be read once spliced: the edge is remembered */
+        if (side == TAG_CLIENT) c->up.again = 1 ; else c->down.again = 1 ;
+      }
+      if (side == TAG_CLIENT) break ;
+      if (c->state == ST_CONNECTING) connect_done(c) ;
       else send_replay(c) ;
       break ;
     default : splice_event(c, side, ev) ;
@@ -652,9 +682,10 @@ void conn_accept (listener *l)
     if (l->mode == MODE_FORWARD)
     {
       memcpy(c->name, l->name, sizeof(c->name)) ;
+      ep_add(c, fd, TAG_CLIENT) ;
       route(c) ;
     }
-    else interest(c) ;
+    else ep_add(c, fd, TAG_CLIENT) ;   /* bytes already there give the first event */
   }
 }
 
@@ -676,7 +707,7 @@ void conns_sweep (int shutting)
         if (now_ms >= c->deadline)
         {
           log_connect_failed(c, "timeout") ;
-          close(c->tfd) ; c->tfd = -1 ; c->treg = 0 ; fds_open-- ;
+          close(c->tfd) ; c->tfd = -1 ; fds_open-- ;
           connect_next(c) ;
         }
         break ;

@@ -277,6 +277,7 @@ void loop_run (int readyfd)
       sni_log("event", "stop", (char *)0) ;
       _exit(0) ;
     }
+    if (conns_ready()) timeout = 0 ;
     n = epoll_wait(epfd, ev, 256, timeout) ;
     clock_update() ;
     if (n < 0 && errno != EINTR) sni_die(111, "epoll_wait", strerror(errno)) ;
@@ -288,6 +289,7 @@ void loop_run (int readyfd)
       else if (kind == TAG_LISTENER) { if (!paused && !closing && cfg.l[idx].fd >= 0) conn_accept(&cfg.l[idx]) ; }
       else conn_event(idx, kind, ev[k].events) ;
     }
+    conns_run_ready() ;
     if (paused && now_ms >= resume_at)
     {
       paused = 0 ;

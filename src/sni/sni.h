@@ -78,6 +78,8 @@ extern int conns_init (unsigned int max) ;
 extern void conn_accept (listener *) ;
 extern void conn_event (unsigned int slot, unsigned int side, unsigned int events) ;
 extern void conns_sweep (int shutting) ;
+extern int conns_ready (void) ;       /* directions waiting for their turn */
+extern void conns_run_ready (void) ;
 extern unsigned int conns_open (void) ;
 
 #endif
