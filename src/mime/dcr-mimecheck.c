@@ -24,7 +24,7 @@
 #include "mimecheck.h"
 
 #define USAGE "dcr-mimecheck -f rulesfile prog..."
-#define dieusage() strerr_dieusage(100, USAGE)
+#define dieusage() dcr_filter_usage(USAGE)
 
 static dcr_longopt const longopts[] = { { "rules", 'f', 1 }, { 0, 0, 0 } } ;
 
@@ -73,6 +73,7 @@ int main (int argc, char const *const *argv)
   dcr_mime p ;
   char const *file = 0, *id = getenv("DCR_ID") ;
   PROG = "dcr-mimecheck" ;
+  dcr_longopts_usage = &dcr_filter_usage ;
   argv = dcr_longopts(&argc, argv, longopts, "f:", USAGE) ;
   {
     subgetopt l = SUBGETOPT_ZERO ;

@@ -7,6 +7,7 @@
 # "attachment" cannot lose it: refused. A broken rules file is a 4.3.5
 # configuration error naming file:line, exit 111.
 import os
+import subprocess
 import re
 import sys
 import tempfile
@@ -86,6 +87,10 @@ def main():
                 diag(r.out + r.err)
         r = run_filter(['dcr-mimecheck', '-f', os.path.join(d, 'missing')], raw(new()))
         ok(r.rc == 111 and r.out.startswith('4.3.5 ') and 'missing' in r.err, 'a missing rules file: 4.3.5, exit 111')
+        for args in (['-f', f], ['--frob', '-f', f, '/bin/true'], ['/bin/true']):
+            p = subprocess.run([bin_path('dcr-mimecheck')] + args, stdin=subprocess.DEVNULL, capture_output=True)
+            ok(p.returncode == 111 and p.stdout.startswith(b'4.3.5 '),
+               'bad command line %r: 4.3.5, exit 111 (a typo in the chain never bounces mail)' % ' '.join(args))
 
 
 run(main)
