@@ -2,7 +2,7 @@
 /* One worker: its listeners, the epoll loop, signals (through a
    signalfd, so that they are events like the others), the pause of
    accept when descriptors or memory run out, and the timeouts sweep.
-   epoll is used directly, level-triggered: see doc/dcr-sniproxy.md for
+   epoll is used directly (connections edge-triggered, conn.c): see doc/dcr-sniproxy.md for
    why not libowfat's io_wait layer. */
 
 #include <errno.h>
