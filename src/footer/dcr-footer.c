@@ -96,39 +96,6 @@ static int ascii (stralloc const *sa)
   return 1 ;
 }
 
- /* The plan: a list of edits of the file, in order */
-
-enum { E_INSERT, E_APPEND_QP, E_RECODE_QP, E_RECODE_B64 } ;
-
-typedef struct edit_s edit ;
-struct edit_s
-{
-  size_t off, end ;      /* [off, end) replaced (off == end: inserted) */
-  size_t data, len ;     /* bytes in pool: inserted as they are, or before the footer */
-  unsigned int seq ;
-  unsigned char kind ;
-  unsigned char which ;  /* the footer: 0 text, 1 html */
-  unsigned char lastnl ; /* base64: end the last line with LF (not before a delimiter, whose LF it is) */
-} ;
-
-static genalloc edits = GENALLOC_ZERO ;
-static stralloc pool = STRALLOC_ZERO ;
-
-static void add (unsigned char kind, size_t off, size_t end, char const *s, size_t n, unsigned char which, unsigned char inpart)
-{
-  edit e = { .off = off, .end = end, .data = pool.len, .len = n, .seq = genalloc_len(edit, &edits), .kind = kind, .which = which, .lastnl = !inpart } ;
-  if (!stralloc_catb(&pool, s, n) || !genalloc_append(edit, &edits, &e)) nomem() ;
-}
-
-static void insert (size_t off, char const *s) { add(E_INSERT, off, off, s, strlen(s), 0, 0) ; }
-
-static int byoff (void const *a, void const *b)
-{
-  edit const *x = a, *y = b ;
-  if (x->off != y->off) return x->off < y->off ? -1 : 1 ;
-  return x->seq < y->seq ? -1 : x->seq > y->seq ;
-}
-
  /* Whether a text part can take a footer */
 
 enum { NO = 0, AS_IS, TO_UTF8 = 2, TO_QP = 4 } ;
@@ -146,37 +113,30 @@ static int appendable (fpart const *p, int which)
   return r ;
 }
 
-
-static void pread_or_die (char *d, size_t n, size_t off)
-{
-  ssize_t r = pread(0, d, n, off) ;
-  if (r < (ssize_t)n) { if (r >= 0) errno = EIO ; dcr_filter_fail("read the message") ; }
-}
-
 /* the charset and the encoding fields of p changed as how says */
 static void fix_header (fpart const *p, int how, int top)
 {
   if (how & TO_UTF8)
   {
-    if (p->cslen) add(E_INSERT, p->csoff, p->csoff + p->cslen, "utf-8", 5, 0, 0) ;
+    if (p->cslen) ft_add(E_INSERT, p->csoff, p->csoff + p->cslen, "utf-8", 5, 0, 0) ;
     else if (p->ctlen)
     {
       size_t e = p->ctoff + p->ctlen ;
       char c ;
-      pread_or_die(&c, 1, e - 1) ;
-      insert(c == '\n' ? e - 1 : e, "; charset=utf-8") ;
+      ft_pread(&c, 1, e - 1) ;
+      ft_insert(c == '\n' ? e - 1 : e, "; charset=utf-8") ;
     }
     else
     {
-      if (top && !p->mimeversion) insert(p->fields_end, "MIME-Version: 1.0\n") ;
-      insert(p->fields_end, "Content-Type: text/plain; charset=utf-8\n") ;
+      if (top && !p->mimeversion) ft_insert(p->fields_end, "MIME-Version: 1.0\n") ;
+      ft_insert(p->fields_end, "Content-Type: text/plain; charset=utf-8\n") ;
     }
   }
   if (how & TO_QP)
   {
     static char const f[] = "Content-Transfer-Encoding: quoted-printable\n" ;
-    if (p->ctelen) add(E_INSERT, p->cteoff, p->cteoff + p->ctelen, f, sizeof f - 1, 0, 0) ;
-    else insert(p->fields_end, f) ;
+    if (p->ctelen) ft_add(E_INSERT, p->cteoff, p->cteoff + p->ctelen, f, sizeof f - 1, 0, 0) ;
+    else ft_insert(p->fields_end, f) ;
   }
 }
 
@@ -188,20 +148,20 @@ static void append_to (fpart const *p, int which, int how, int top)
   int nl, soft ;
   char prefix[3] ;
   size_t k = 0 ;
-  if (n) pread_or_die(t + (n < 2), n < 2 ? 1 : 2, p->end - (n < 2 ? 1 : 2)) ;
+  if (n) ft_pread(t + (n < 2), n < 2 ? 1 : 2, p->end - (n < 2 ? 1 : 2)) ;
   nl = t[1] == '\n' ;
   soft = nl ? t[0] == '=' : t[1] == '=' ;
   fix_header(p, how, top) ;
-  if (p->cte == CTE_BASE64) { add(E_RECODE_B64, p->body, p->end, "", 0, which, !top) ; return ; }
-  if (how & TO_QP) { add(E_RECODE_QP, p->body, p->end, "", 0, which, !top) ; return ; }
+  if (p->cte == CTE_BASE64) { ft_add(E_RECODE_B64, p->body, p->end, "", 0, which, !top) ; return ; }
+  if (how & TO_QP) { ft_add(E_RECODE_QP, p->body, p->end, "", 0, which, !top) ; return ; }
   if (n && !nl) prefix[k++] = '\n' ;
   if (p->cte == CTE_QP && n && soft) prefix[k++] = '\n' ;   /* end the soft line break with a hard one */
-  add(p->cte == CTE_QP ? E_APPEND_QP : E_INSERT, p->end, p->end, prefix, k, which, !top) ;
+  ft_add(p->cte == CTE_QP ? E_APPEND_QP : E_INSERT, p->end, p->end, prefix, k, which, !top) ;
   if (p->cte != CTE_QP)
   {
     /* the footer itself, as it is */
-    edit *e = genalloc_s(edit, &edits) + genalloc_len(edit, &edits) - 1 ;
-    if (!stralloc_catb(&pool, foot[which].s, foot[which].len)) nomem() ;
+    ft_edit *e = genalloc_s(ft_edit, &ft_edits) + genalloc_len(ft_edit, &ft_edits) - 1 ;
+    if (!stralloc_catb(&ft_pool, foot[which].s, foot[which].len)) nomem() ;
     e->len += foot[which].len ;
   }
 }
@@ -227,25 +187,25 @@ static void footer_part (stralloc *sa, stralloc const *b, int last)
   if (!stralloc_cats(sa, "\n--") || !stralloc_catb(sa, b->s, b->len)
    || !stralloc_cats(sa, "\nContent-Type: text/plain; charset=utf-8\nContent-Disposition: inline\nContent-Transfer-Encoding: ")
    || !stralloc_cats(sa, qp ? "quoted-printable\n\n" : "7bit\n\n")) nomem() ;
-  add(qp ? E_APPEND_QP : E_INSERT, 0, 0, sa->s, sa->len, 0, 0) ;   /* off set by the caller; the text with its last LF */
+  ft_add(qp ? E_APPEND_QP : E_INSERT, 0, 0, sa->s, sa->len, 0, 0) ;   /* off set by the caller; the text with its last LF */
   if (!qp)
   {
-    edit *e = genalloc_s(edit, &edits) + genalloc_len(edit, &edits) - 1 ;
-    if (!stralloc_catb(&pool, foot[0].s, foot[0].len)) nomem() ;
+    ft_edit *e = genalloc_s(ft_edit, &ft_edits) + genalloc_len(ft_edit, &ft_edits) - 1 ;
+    if (!stralloc_catb(&ft_pool, foot[0].s, foot[0].len)) nomem() ;
     e->len += foot[0].len ;
   }
   if (last)
   {
     stralloc end = STRALLOC_ZERO ;
     if (!stralloc_cats(&end, "\n--") || !stralloc_catb(&end, b->s, b->len) || !stralloc_cats(&end, "--\n") || !stralloc_0(&end)) nomem() ;
-    insert(0, end.s) ;
+    ft_insert(0, end.s) ;
     stralloc_free(&end) ;
   }
 }
 
 static void place_last (unsigned int n, size_t off)
 {
-  edit *e = genalloc_s(edit, &edits) + genalloc_len(edit, &edits) - n ;
+  ft_edit *e = genalloc_s(ft_edit, &ft_edits) + genalloc_len(ft_edit, &ft_edits) - n ;
   for (unsigned int i = 0 ; i < n ; i++) e[i].off = e[i].end = off ;
 }
 
@@ -271,126 +231,21 @@ static void wrap (fpart const *top, char const *h, size_t hlen, int hasempty, si
     if (f.namelen > 8 && !strncasecmp(h + f.off, "Content-", 8))
     {
       if (!stralloc_catb(&moved, h + f.off, f.len)) nomem() ;
-      add(E_INSERT, f.off, f.off + f.len, "", 0, 0, 0) ;
+      ft_add(E_INSERT, f.off, f.off + f.len, "", 0, 0, 0) ;
     }
-  if (!top->mimeversion) insert(top->fields_end, "MIME-Version: 1.0\n") ;
+  if (!top->mimeversion) ft_insert(top->fields_end, "MIME-Version: 1.0\n") ;
   if (!stralloc_cats(&sa, "Content-Type: multipart/mixed; boundary=\"") || !stralloc_catb(&sa, b.s, b.len) || !stralloc_cats(&sa, "\"\n")) nomem() ;
   if (!hasempty && !stralloc_cats(&sa, "\n")) nomem() ;
   if (!stralloc_0(&sa)) nomem() ;
-  insert(top->fields_end, sa.s) ;
+  ft_insert(top->fields_end, sa.s) ;
   sa.len = 0 ;
   if (!stralloc_cats(&sa, "This is a multi-part message in MIME format.\n\n--") || !stralloc_catb(&sa, b.s, b.len) || !stralloc_cats(&sa, "\n")
    || !stralloc_catb(&sa, moved.s, moved.len) || !stralloc_cats(&sa, "\n") || !stralloc_0(&sa)) nomem() ;
-  insert(top->body, sa.s) ;
+  ft_insert(top->body, sa.s) ;
   sa.len = 0 ;
   footer_part(&sa, &b, 1) ;
   place_last(2, size) ;
   stralloc_free(&b) ; stralloc_free(&sa) ; stralloc_free(&moved) ;
-}
-
- /* Writing the new message */
-
-static char outbuf[65536] ;
-static buffer out ;
-static int outfd ;
-
-static void put (char const *s, size_t n)
-{
-  if (buffer_put(&out, s, n) < (ssize_t)n) dcr_filter_fail("write the new message") ;
-}
-
-static void copy (size_t a, size_t b)
-{
-  if (a >= b) return ;
-  if (!buffer_flush(&out)) dcr_filter_fail("write the new message") ;
-  if (lseek(0, a, SEEK_SET) < 0) dcr_filter_fail("seek in the message") ;
-  if (fd_catn(0, outfd, b - a) < (off_t)(b - a)) dcr_filter_fail("copy the message") ;
-}
-
-/* [a, b) of the message through fn, in chunks */
-static void through (size_t a, size_t b, void (*fn)(void *, char const *, size_t), void *ctx)
-{
-  char buf[65536] ;
-  while (a < b)
-  {
-    size_t n = b - a < sizeof buf ? b - a : sizeof buf ;
-    pread_or_die(buf, n, a) ;
-    fn(ctx, buf, n) ;
-    a += n ;
-  }
-}
-
-static void qp_fn (void *q, char const *s, size_t n) { if (!ft_qp_put(q, s, n)) dcr_filter_fail("write the new message") ; }
-
-typedef struct b64ctx_s { ftb64 dec, enc ; char last ; size_t n ; } b64ctx ;
-static void b64_fn (void *c_, char const *s, size_t n)
-{
-  b64ctx *c = c_ ;
-  char d[65536 + 3] ;
-  size_t k = ft_b64_decode(&c->dec, d, s, n) ;
-  if (k) { c->last = d[k-1] ; c->n += k ; }
-  if (!ft_b64_put(&c->enc, d, k)) dcr_filter_fail("write the new message") ;
-}
-
-static void apply (edit const *e)
-{
-  char const *f = foot[e->which].s ;
-  size_t fl = foot[e->which].len ;
-  switch (e->kind)
-  {
-    case E_INSERT : put(pool.s + e->data, e->len) ; break ;
-    case E_APPEND_QP :
-    {
-      ftqp q = { .b = &out, .col = 0, .ws = 0 } ;
-      put(pool.s + e->data, e->len) ;
-      if (!ft_qp_put(&q, f, fl) || !ft_qp_end(&q)) dcr_filter_fail("write the new message") ;
-      break ;
-    }
-    case E_RECODE_QP :
-    {
-      ftqp q = { .b = &out, .col = 0, .ws = 0 } ;
-      char last = '\n' ;
-      if (e->end > e->off) pread_or_die(&last, 1, e->end - 1) ;
-      through(e->off, e->end, &qp_fn, &q) ;
-      if ((last != '\n' && !ft_qp_put(&q, "\n", 1)) || !ft_qp_put(&q, f, fl) || !ft_qp_end(&q)) dcr_filter_fail("write the new message") ;
-      break ;
-    }
-    case E_RECODE_B64 :
-    {
-      static b64ctx c ;
-      char d[2] ;
-      size_t k ;
-      memset(&c, 0, sizeof c) ;
-      c.enc.b = &out ;
-      through(e->off, e->end, &b64_fn, &c) ;
-      k = ft_b64_decode_end(&c.dec, d) ;
-      if (k) { c.last = d[k-1] ; c.n += k ; }
-      if (!ft_b64_put(&c.enc, d, k)
-       || (c.n && c.last != '\n' && !ft_b64_put(&c.enc, "\n", 1))
-       || !ft_b64_put(&c.enc, f, fl)
-       || !ft_b64_end(&c.enc, e->lastnl)) dcr_filter_fail("write the new message") ;
-      break ;
-    }
-  }
-}
-
-static int write_message (size_t size)
-{
-  edit const *e ;
-  size_t n = genalloc_len(edit, &edits), pos = 0 ;
-  outfd = dcr_filter_tmpfile() ;
-  buffer_init(&out, &buffer_write, outfd, outbuf, sizeof outbuf) ;
-  qsort(genalloc_s(edit, &edits), n, sizeof(edit), &byoff) ;
-  e = genalloc_s(edit, &edits) ;
-  for (size_t i = 0 ; i < n ; i++)
-  {
-    copy(pos, e[i].off) ;
-    apply(e + i) ;
-    if (e[i].end > pos) pos = e[i].end ;
-  }
-  copy(pos, size) ;
-  if (!buffer_flush(&out)) dcr_filter_fail("write the new message") ;
-  return outfd ;
 }
 
  /* What to do with this message */
@@ -528,5 +383,5 @@ int main (int argc, char const *const *argv)
     if (!stralloc_catb(&w.store, bnd.s, bnd.len) || !stralloc_0(&w.store)) nomem() ;
   }
   if (!genalloc_append(fpart, &w.parts, &top)) nomem() ;
-  dcr_filter_next(argv, plan(&w, &hdr, pos, hasempty, size) ? write_message(size) : -1) ;
+  dcr_filter_next(argv, plan(&w, &hdr, pos, hasempty, size) ? ft_write(size, foot) : -1) ;
 }

@@ -76,4 +76,32 @@ extern int ft_b64_end (ftb64 *e, int lastnl) ;
 extern size_t ft_b64_decode (ftb64 *e, char *d, char const *s, size_t n) ;
 extern size_t ft_b64_decode_end (ftb64 *e, char *d) ;
 
+ /* The edits (edit.c): planned in any order, applied by offset */
+
+enum { E_INSERT, E_APPEND_QP, E_RECODE_QP, E_RECODE_B64 } ;
+
+typedef struct ft_edit_s ft_edit ;
+struct ft_edit_s
+{
+  size_t off, end ;      /* [off, end) replaced (off == end: inserted) */
+  size_t data, len ;     /* bytes in pool: inserted as they are, or before the footer */
+  unsigned int seq ;
+  unsigned char kind ;
+  unsigned char which ;  /* the footer: 0 text, 1 html */
+  unsigned char lastnl ; /* base64: end the last line with LF (not before a delimiter, whose LF it is) */
+} ;
+
+extern genalloc ft_edits ;   /* ft_edit */
+extern stralloc ft_pool ;    /* the bytes of the edits */
+
+/* [off, end) replaced by n octets of s (off == end: inserted); which
+   footer follows (E_APPEND_QP, E_RECODE_*); inpart: before a delimiter */
+extern void ft_add (unsigned char kind, size_t off, size_t end, char const *s, size_t n, unsigned char which, unsigned char inpart) ;
+extern void ft_insert (size_t off, char const *s) ;
+/* n octets at off of stdin, or dies */
+extern void ft_pread (char *d, size_t n, size_t off) ;
+/* stdin (size octets) copied to a new temporary file with the edits
+   applied, foot[0] the text footer, foot[1] the HTML one: the file */
+extern int ft_write (size_t size, stralloc const *foot) ;
+
 #endif
