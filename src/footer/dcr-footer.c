@@ -32,7 +32,7 @@
 #include "footer.h"
 
 #define USAGE "dcr-footer -t textfile [ -H htmlfile ] prog..."
-#define dieusage() strerr_dieusage(100, USAGE)
+#define dieusage() dcr_filter_usage(USAGE)
 #define FOOTER_MAX 65536
 
 static char const *id = "" ;
@@ -329,6 +329,7 @@ int main (int argc, char const *const *argv)
   size_t pos = 0, size ;
   int hasempty ;
   PROG = "dcr-footer" ;
+  dcr_longopts_usage = &dcr_filter_usage ;
   {
     subgetopt l = SUBGETOPT_ZERO ;
     argv = dcr_longopts(&argc, argv, longopts, "t:H:", USAGE) ;

@@ -28,7 +28,7 @@
 #include "rewrite.h"
 
 #define USAGE "dcr-rewrite -f mapfile prog..."
-#define dieusage() strerr_dieusage(100, USAGE)
+#define dieusage() dcr_filter_usage(USAGE)
 
 static rw_map map = RW_MAP_ZERO ;
 static char const *id = "" ;
@@ -255,6 +255,7 @@ int main (int argc, char const *const *argv)
   static dcr_longopt const longopts[] = { { "file", 'f', 1 }, { 0, 0, 0 } } ;
   char const *file = 0 ;
   PROG = "dcr-rewrite" ;
+  dcr_longopts_usage = &dcr_filter_usage ;
   {
     subgetopt l = SUBGETOPT_ZERO ;
     argv = dcr_longopts(&argc, argv, longopts, "f:", USAGE) ;
