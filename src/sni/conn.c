@@ -65,6 +65,7 @@ struct conn_s
   unsigned int slot ;
   unsigned char state, counted, reserved ;   /* reserved: a descriptor for its back end */
   unsigned char ready ;        /* on the ready list */
+  uint32_t gen ;               /* tells this connection's events from an earlier one's in the slot */
   listener *l ;
   sni_addr client ;
   sni_rules *set ;             /* the rules it was routed by (held: refs) */
@@ -86,6 +87,7 @@ static unsigned int npool ;
 static ipcount *iphash[IPHASH] ;
 static char copybuf[65536] ;
 static unsigned int fds_reserved ;
+static uint32_t generation ;
 static unsigned int *readylist, nready ;   /* slots of connections with a direction to resume */   /* connections whose back-end socket is yet to come */
 
 int conns_init (unsigned int max)
@@ -224,7 +226,7 @@ static void refuse (conn *c, char const *reason, char const *http)
 static void ep_add (conn *c, int fd, unsigned int side)
 {
   unsigned int reg = 0 ;
-  ep_set(fd, (uint64_t)c->slot << 2 | side, &reg, EPOLLIN | EPOLLOUT | EPOLLRDHUP | EPOLLET) ;
+  ep_set(fd, (uint64_t)c->gen << 32 | (uint64_t)c->slot << 2 | side, &reg, EPOLLIN | EPOLLOUT | EPOLLRDHUP | EPOLLET) ;
 }
 
 static void ready_add (conn *c)
@@ -588,10 +590,10 @@ void conns_run_ready (void)
   }
 }
 
-void conn_event (unsigned int slot, unsigned int side, unsigned int ev)
+void conn_event (unsigned int slot, uint32_t gen, unsigned int side, unsigned int ev)
 {
   conn *c = slot < nslots ? slots[slot] : 0 ;
-  if (!c) return ;   /* closed earlier in this round */
+  if (!c || c->gen != gen) return ;   /* closed earlier in this round */
   switch (c->state)
   {
     case ST_PEEK : if (side == TAG_CLIENT && ev & (EPOLLIN | EPOLLRDHUP | EPOLLHUP | EPOLLERR)) peek(c, ev) ; break ;
@@ -667,7 +669,8 @@ void conn_accept (listener *l)
       }
       c->ip->n++ ;
     }
-    c->slot = freeslots[--nfree] ;   /* TCP_NODELAY: inherited from the listener */
+    c->slot = freeslots[--nfree] ;
+    c->gen = ++generation ;   /* TCP_NODELAY: inherited from the listener */
     slots[c->slot] = c ;
     st->conns++ ;
     c->cfd = fd ; c->tfd = -1 ;

@@ -284,10 +284,10 @@ void loop_run (int readyfd)
     for (k = 0 ; k < n ; k++)
     {
       uint64_t tag = ev[k].data.u64 ;
-      unsigned int kind = tag & 3, idx = tag >> 2 ;
+      unsigned int kind = tag & 3, idx = (tag >> 2) & 0x3fffffff ;
       if (kind == TAG_SIGNAL) signals() ;
       else if (kind == TAG_LISTENER) { if (!paused && !closing && cfg.l[idx].fd >= 0) conn_accept(&cfg.l[idx]) ; }
-      else conn_event(idx, kind, ev[k].events) ;
+      else conn_event(idx, tag >> 32, kind, ev[k].events) ;
     }
     conns_run_ready() ;
     if (paused && now_ms >= resume_at)

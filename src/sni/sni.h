@@ -76,7 +76,9 @@ extern int ep_set (int fd, uint64_t tag, unsigned int *reg, unsigned int want) ;
 /* conn.c: connections */
 extern int conns_init (unsigned int max) ;
 extern void conn_accept (listener *) ;
-extern void conn_event (unsigned int slot, unsigned int side, unsigned int events) ;
+/* tag: slot << 2 | side, and the connection's generation << 32 (an event
+   for a closed connection whose slot is taken again is not its) */
+extern void conn_event (unsigned int slot, uint32_t gen, unsigned int side, unsigned int events) ;
 extern void conns_sweep (int shutting) ;
 extern int conns_ready (void) ;       /* directions waiting for their turn */
 extern void conns_run_ready (void) ;
