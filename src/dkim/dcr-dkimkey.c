@@ -134,6 +134,8 @@ static void writekey (char const *keysdir, char const *domain, char const *selec
    || !stralloc_copyb(&file, dir.s, dir.len - 1) || !stralloc_cats(&file, "/") || !stralloc_cats(&file, selector) || !stralloc_cats(&file, ".key") || !stralloc_0(&file)
    || !stralloc_copyb(&tmp, dir.s, dir.len - 1) || !stralloc_cats(&tmp, "/.") || !stralloc_cats(&tmp, selector) || !stralloc_cats(&tmp, ".key.") || !stralloc_cats(&tmp, pid) || !stralloc_0(&tmp))
     strerr_diefu1sys(111, "allocate") ;
+  /* the keys directory too, the first time (mode 0700: private keys) */
+  if (mkdir(keysdir, 0700) < 0 && errno != EEXIST) strerr_diefu2sys(111, "mkdir ", keysdir) ;
   if (mkdir(dir.s, 0700) < 0 && errno != EEXIST) strerr_diefu2sys(111, "mkdir ", dir.s) ;
   if (access(file.s, F_OK) == 0) strerr_dief(100, file.s, ": exists (a key is never replaced: choose a new selector)") ;
   fd = open(tmp.s, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600) ;

@@ -62,6 +62,10 @@ def main():
         is_(stat.S_IMODE(st.st_mode), 0o600, '-g: the key is mode 0600')
         is_(stat.S_IMODE(os.stat(os.path.dirname(p)).st_mode), 0o700, '-g: the domain directory is made 0700')
         is_(sorted(os.listdir(os.path.dirname(p))), ['gen.key'], '-g: no temporary file left')
+        fresh = os.path.join(kd, 'fresh-keys')
+        r2 = dkimkey('-g', '1024', '-d', fresh, '-D', 'a.test', '-S', 's1')
+        ok(r2.returncode == 0 and os.path.exists(os.path.join(fresh, 'a.test', 's1.key')), '-g: a keys directory not there yet is made')
+        is_(stat.S_IMODE(os.stat(fresh).st_mode), 0o700, '-g: ... mode 0700')
         with open(p) as f:
             pem = f.read()
         like(pem, r'^-----BEGIN RSA PRIVATE KEY-----\n', '-g: a PKCS#1 PEM key')
