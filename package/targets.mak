@@ -158,3 +158,11 @@ OWFAT_FUZZ_TARGETS += fuzz-sni-hello fuzz-sni-http fuzz-sni-rules
 fuzz-sni-hello_EXTRA := src/sni/hello.c
 fuzz-sni-http_EXTRA := src/sni/httphost.c src/sni/hello.c
 fuzz-sni-rules_EXTRA := src/sni/rules.c src/sni/hello.c
+# t-sni: a unit test on libowfat, never libdcr (tap.h is header-only), so
+# its own rule: make B=DIR DIR/tests/t-sni && DIR/tests/t-sni. Not in
+# UNIT_TESTS (whose rule links libdcr and skalibs): the Makefile's
+# check-unit could run $(OWFAT_UNIT_TESTS) too.
+OWFAT_UNIT_TESTS += t-sni
+%/tests/t-sni: tests/unit/t-sni.c src/sni/hello.c src/sni/httphost.c src/sni/rules.c tests/unit/tap.h
+	@mkdir -p $(dir $@)
+	$(HOST_CC) $(HOST_CPPFLAGS) -Itests/unit $(CFLAGS) -o $@ $(filter %.c,$^) -lowfat
