@@ -9,6 +9,29 @@
 #include "log.h"
 
 #define PROG "dcr-sniproxy"
+#define BATCH_MAX 4096   /* PIPE_BUF: one write of a batch is atomic on a pipe */
+
+static char batch[BATCH_MAX] ;
+static size_t batchlen ;
+static int batching ;
+
+void sni_log_batch (int on) { if (!on) sni_log_flush() ; batching = on ; }
+
+void sni_log_flush (void)
+{
+  size_t n = batchlen ;
+  batchlen = 0 ;
+  while (n && write(2, batch, n) < 0 && errno == EINTR) ;
+}
+
+/* one line out: at once, or with the batch when the loop says so */
+static void emit (char const *buf, size_t len)
+{
+  if (!batching) { while (write(2, buf, len) < 0 && errno == EINTR) ; return ; }
+  if (batchlen + len > BATCH_MAX) sni_log_flush() ;
+  memcpy(batch + batchlen, buf, len) ;
+  batchlen += len ;
+}
 
 static int needs_quotes (char const *s)
 {
@@ -68,8 +91,7 @@ void sni_log (char const *key, ...)
   }
   va_end(ap) ;
   buf[len++] = '\n' ;
-  /* one write: lines from the workers do not interleave */
-  while (write(2, buf, len) < 0 && errno == EINTR) ;
+  emit(buf, len) ;   /* whole lines in one write: lines from the workers do not interleave */
   errno = e ;
 }
 
@@ -83,7 +105,7 @@ void sni_log_pairs (char const *const *kv, unsigned int n)
   for (i = 0 ; i < n ; i++)
     if (kv[2 * i + 1]) len = sni_log_kv(buf, len, sizeof(buf) - 1, kv[2 * i], kv[2 * i + 1]) ;
   buf[len++] = '\n' ;
-  while (write(2, buf, len) < 0 && errno == EINTR) ;
+  emit(buf, len) ;
   errno = e ;
 }
 
@@ -99,6 +121,7 @@ void sni_die (int code, char const *what, char const *more)
     len = put(buf, len, sizeof(buf) - 1, more, strlen(more)) ;
   }
   buf[len++] = '\n' ;
+  sni_log_flush() ;
   while (write(2, buf, len) < 0 && errno == EINTR) ;
   _exit(code) ;
 }

@@ -181,6 +181,7 @@ void stats_dump (stats const *a, unsigned int n, unsigned int first)
       char out[SNI_LOG_MAX + 32] ;
       size_t m = fmt_str(out, "dcr-sniproxy: event=stats ") ;
       memcpy(out + m, line, k) ;
+      sni_log_flush() ;
       if (write(2, out, m + k) < 0) {}
     }
     else if (len + k <= sizeof(buf)) { memcpy(buf + len, line, k) ; len += k ; }
@@ -268,6 +269,7 @@ void loop_run (int readyfd)
   }
   if (readyfd >= 0) { if (write(readyfd, "\n", 1) < 0) {} close(readyfd) ; }
   next_sweep = now_ms + SWEEP_MS ;
+  sni_log_batch(1) ;
   for (;;)
   {
     int n, k, timeout = SWEEP_MS ;
@@ -275,8 +277,10 @@ void loop_run (int readyfd)
     {
       conns_sweep(1) ;
       sni_log("event", "stop", (char *)0) ;
+      sni_log_flush() ;
       _exit(0) ;
     }
+    sni_log_flush() ;
     if (conns_ready()) timeout = 0 ;
     n = epoll_wait(epfd, ev, 256, timeout) ;
     clock_update() ;
