@@ -254,16 +254,15 @@ class TcpServer(object):
 
 
 def _read_request(s, limit=65536):
-    """An HTTP request head (up to the blank line) or one line."""
+    """An HTTP request head (to its blank line), or else one line."""
     buf = b''
-    while b'\r\n\r\n' not in buf and not (buf.endswith(b'\n') and not buf.startswith(b'GET')
-                                            and not buf.startswith(b'HEAD')):
+    while len(buf) <= limit:
+        if b'\r\n\r\n' in buf or (b'\n' in buf and not buf.startswith((b'GET ', b'HEAD '))):
+            break
         d = s.recv(4096)
         if not d:
             break
         buf += d
-        if len(buf) > limit:
-            break
     return buf
 
 
