@@ -374,6 +374,18 @@ static int pump (conn *c, dir *d, int src, int dst, uint64_t *count, uint64_t *t
 static void splice_event (conn *c, unsigned int side, unsigned int ev)
 {
   int r = 0, up, down ;
+  if (ev & EPOLLERR)
+  {
+    /* a reset: said now, even if neither way would touch that socket */
+    int e = 0 ;
+    socklen_t l = sizeof(e) ;
+    if (getsockopt(side == TAG_CLIENT ? c->cfd : c->tfd, SOL_SOCKET, SO_ERROR, &e, &l) == 0 && e)
+    {
+      c->why = e == ECONNRESET ? 0 : strerror(e) ;
+      conn_close(c, "reset") ;
+      return ;
+    }
+  }
   if (ev & (EPOLLERR | EPOLLHUP | EPOLLRDHUP)) ev |= EPOLLIN | EPOLLOUT ;
   up = c->up.again
     || (c->up.state == DIR_SRC && side == TAG_CLIENT && ev & EPOLLIN)
