@@ -7,7 +7,7 @@
 set -eu
 
 PROG=dcr-setup
-USAGE="dcr-setup dir [ --hostname name ] [ --smtp addr:port ]... [ --smtps addr:port ]... [ --submission addr:port ]... [ --cert file [ --key file ] ] [ --certdir dir ] [ --users file ] [ --route 'pattern targets [options]' ]... [ --relay-net cidr ]... [ --filter 'prog args' ]... [ --one-domain ] [ --max-conns n ] [ --max-per-ip n ] [ --max-size bytes ] [ --bindir dir ] [ --basedir path ] [ --force ]"
+USAGE="dcr-setup dir [ --hostname name ] [ --smtp addr:port ]... [ --smtps addr:port ]... [ --submission addr:port ]... [ --cert file [ --key file ] ] [ --certdir dir ] [ --users file ] [ --route 'pattern targets [options]' ]... [ --relay-net cidr ]... [ --filter 'prog args' ]... [ --one-domain ] [ --sni mode:addr:port[:name] ]... [ --sni-rule 'pattern targets [options]' ]... [ --max-conns n ] [ --max-per-ip n ] [ --max-size bytes ] [ --bindir dir ] [ --basedir path ] [ --force ]"
 EXECLINEB=/usr/bin/execlineb
 nl='
 '
@@ -157,6 +157,33 @@ check_filter() {
   [ $((cf_q % 2)) = 0 ] || die100 "--filter: a double quote is not closed: $cf_cmd"
 }
 
+# --sni [MODE:]ADDR:PORT[:NAME] -> sni_l, a dcr-sniproxy listener
+# (tls:, http:, forward:...:NAME; no mode: tls)
+check_sni() {
+  case $1 in
+    tls:*|http:*) sni_mode=${1%%:*}; sni_rest=${1#*:} ;;
+    forward:*)
+      sni_mode=forward; sni_rest=${1#forward:}
+      sni_name=${sni_rest##*:}; sni_rest=${sni_rest%:*}
+      case $sni_name in ''|*[!A-Za-z0-9._-]*) die100 "--sni: forward:ADDR:PORT:NAME wants a NAME of letters, digits, '.', '-': $1" ;; esac ;;
+    [a-z]*:*:*) die100 "--sni: the mode is tls:, http: or forward: (ADDR:PORT alone is tls): $1" ;;
+    *) sni_mode=tls; sni_rest=$1 ;;
+  esac
+  parse_listener --sni "$sni_rest"
+  case $l_host in *:*) sni_l="$sni_mode:[$l_host]:$l_port" ;; *) sni_l="$sni_mode:$l_host:$l_port" ;; esac
+  [ $sni_mode != forward ] || sni_l="$sni_l:$sni_name"
+}
+
+# --sni-rule 'PATTERN TARGET... [KEY=VALUE...]': one line of conf/sni-rules,
+# checked whole by dcr-sniproxy itself when it starts (doc/dcr-sniproxy.md)
+check_sni_rule() {
+  sr_rule=$1
+  set -f; set -- $1; set +f
+  [ $# -ge 2 ] || die100 "--sni-rule: want 'PATTERN TARGET... [KEY=VALUE ...]': $sr_rule"
+  case $1 in *[!A-Za-z0-9.*:_-]*) die100 "--sni-rule: bad pattern $1: $sr_rule" ;; esac
+  case $sr_rule in *'#'*) die100 "--sni-rule: '#' starts a comment there: $sr_rule" ;; esac
+}
+
 # --relay-net CIDR -> r_net (with its prefix length)
 parse_net() {
   case $1 in
@@ -206,7 +233,7 @@ check_tls_auth() {
 
 dir='' hostname='' bindir='' basedir='' force=0 one_domain=0
 max_conns=1000 max_per_ip=50 max_size=52428800 max_rcpt=1000
-listen_list='' route_list='' relay_list='' filter_list='' only_args=0
+listen_list='' route_list='' relay_list='' filter_list='' sni_list='' snirule_list='' only_args=0
 cert='' key='' certdir='' users=''
 
 while [ $# -gt 0 ]; do
@@ -233,7 +260,7 @@ while [ $# -gt 0 ]; do
       case $opt in --force) force=1 ;; *) one_domain=1 ;; esac
       continue ;;
     --hostname|--smtp|--smtps|--submission|--cert|--key|--certdir|--users|\
-    --route|--relay-net|--filter|--max-conns|--max-per-ip|--max-size|--bindir|--basedir) ;;
+    --route|--relay-net|--filter|--sni|--sni-rule|--max-conns|--max-per-ip|--max-size|--bindir|--basedir) ;;
     *) dieusage "unknown option $opt" ;;
   esac
   if [ $hasval = 0 ]; then
@@ -262,6 +289,13 @@ while [ $# -gt 0 ]; do
     --route)
       set -f; check_route "$val"; set +f
       route_list="$route_list$cr_line$nl" ;;
+    --sni)
+      check_sni "$val"
+      case "$sni_list " in *" $sni_l "*) die100 "--sni: $val given twice" ;; esac
+      sni_list="$sni_list $sni_l" ;;
+    --sni-rule)
+      check_sni_rule "$val"
+      snirule_list="$snirule_list$val$nl" ;;
     --filter)
       check_filter "$val"
       filter_list="$filter_list$val$nl" ;;
@@ -291,10 +325,12 @@ done
 
 [ -n "$dir" ] || dieusage "no dir given"
 case $dir in -*) dir=./$dir ;; esac
-[ -n "$listen_list" ] ||
-  die100 "no listener: give --smtp ADDR:PORT (e.g. --smtp 0.0.0.0:25), --smtps or --submission"
+[ -n "$listen_list$sni_list" ] ||
+  die100 "no listener: give --smtp ADDR:PORT (e.g. --smtp 0.0.0.0:25), --smtps, --submission or --sni"
+[ -z "$snirule_list" ] || [ -n "$sni_list" ] || die100 "--sni-rule: give --sni ADDR:PORT too (the listener the rules are for)"
+[ -z "$sni_list" ] || [ -n "$snirule_list" ] || warn "--sni without --sni-rule: every connection will be refused (add rules to conf/sni-rules)"
 check_tls_auth
-if [ -z "$route_list" ] && [ -z "$relay_list" ]; then
+if [ -n "$listen_list" ] && [ -z "$route_list" ] && [ -z "$relay_list" ]; then
   warn "no --route and no --relay-net: this instance will refuse every recipient"
 fi
 [ -n "$hostname" ] || hostname=$(uname -n)
@@ -318,6 +354,7 @@ if [ -z "$bindir" ]; then
 fi
 missing=
 progs="dcr-tcpd dcr-smtpd dcr-enqueue"
+[ -z "$sni_list" ] || progs="$progs dcr-sniproxy"
 [ -z "$cert$certdir" ] || progs="$progs dcr-tlsd"
 [ -z "$users" ] || progs="$progs dcr-checkpass"
 for p in $progs; do
@@ -481,6 +518,33 @@ $bindir/dcr-qrun -d 3 -c $basedir/conf $basedir/queue
 EOF
 }
 
+# the SNI splicer, when --sni is given
+gen_sniproxy_run() {
+  cat <<EOF
+#!$EXECLINEB -P
+# dcrouter's TLS SNI splicer, written by dcr-setup: routes TLS by the
+# ClientHello's server name (http: by Host, forward: as it is) to the
+# targets of conf/sni-rules, without terminating TLS. s6-svc -h reloads
+# the rules. Readiness on fd 3 once every listener is bound.
+fdmove -c 2 1
+$bindir/dcr-sniproxy -d 3 $basedir/conf/sni-rules$sni_list
+EOF
+}
+
+gen_sni_rules() {
+  cat <<'EOF'
+# sni-rules: dcr-sniproxy's routes, written by dcr-setup; edit at will, then
+# s6-svc -h DIR/service/sniproxy (a broken file is refused, the old rules
+# kept). One rule a line:   PATTERN   TARGET...   [KEY=VALUE ...]
+#   PATTERN  name.example.com, *.example.com, * ; for one mode: http:NAME
+#   TARGET   HOST:PORT or [IPv6]:PORT
+#   OPTIONS  balance=ordered|roundrobin|random allow=CIDR,... deny=CIDR,...
+#            connect-timeout=S idle-timeout=S proxy=v1|v2 max-conns=N
+# doc/dcr-sniproxy.md.
+EOF
+  printf '%s' "$snirule_list"
+}
+
 gen_notification_fd() { printf '3\n'; }
 
 gen_log_run() {
@@ -553,6 +617,20 @@ mkd 0750 "$dir/log/qrun"
 put 0755 "$dir/service/qrun/run" gen_qrun_run
 put 0644 "$dir/service/qrun/notification-fd" gen_notification_fd
 put 0755 "$dir/service/qrun/log/run" gen_log_run
+
+# the SNI splicer: its service with --sni, none without
+if [ -n "$sni_list" ]; then
+  s_name=sniproxy
+  put 0644 "$dir/conf/sni-rules" gen_sni_rules
+  mkd 0755 "$dir/service/sniproxy"
+  mkd 0755 "$dir/service/sniproxy/log"
+  mkd 0750 "$dir/log/sniproxy"
+  put 0755 "$dir/service/sniproxy/run" gen_sniproxy_run
+  put 0644 "$dir/service/sniproxy/notification-fd" gen_notification_fd
+  put 0755 "$dir/service/sniproxy/log/run" gen_log_run
+else
+  rm -rf "$dir/service/sniproxy" || die111 "unable to remove $dir/service/sniproxy"
+fi
 
 # listeners dropped since the last run: remove their services, keep logs
 for s in "$dir"/service/smtpd-* "$dir"/service/smtps-* "$dir"/service/submission-*; do

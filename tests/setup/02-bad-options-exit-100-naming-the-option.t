@@ -37,7 +37,7 @@ fails 100 'unknown option -x' "$D" -x $L
 fails 100 'option --hostname needs an argument' "$D" $L --hostname
 fails 100 'option --force takes no argument' "$D" $L --force=yes
 fails 100 'one dir only' "$D" "$tmp/other" $L
-fails 100 'no listener: give --smtp ADDR:PORT (e.g. --smtp 0.0.0.0:25), --smtps or --submission' "$D" --hostname mx.test
+fails 100 'no listener: give --smtp ADDR:PORT (e.g. --smtp 0.0.0.0:25), --smtps, --submission or --sni' "$D" --hostname mx.test
 fails 100 '--hostname: a newline in the argument' "$D" $L --hostname "a${nl}b"
 # listeners
 fails 100 '--smtp: want ADDR:PORT' "$D" --smtp 127.0.0.1
