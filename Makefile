@@ -107,7 +107,7 @@ check: deps
 	tools/run-tests $(B)
 	$(MAKE) fuzz-smoke
 
-check-unit: $(addprefix $(B)/tests/,$(UNIT_TESTS))
+check-unit: $(addprefix $(B)/tests/,$(UNIT_TESTS) $(OWFAT_UNIT_TESTS))
 	prove -e "" $^
 
 check-asan:

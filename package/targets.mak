@@ -159,9 +159,7 @@ fuzz-sni-hello_EXTRA := src/sni/hello.c
 fuzz-sni-http_EXTRA := src/sni/httphost.c src/sni/hello.c
 fuzz-sni-rules_EXTRA := src/sni/rules.c src/sni/hello.c
 # t-sni: a unit test on libowfat, never libdcr (tap.h is header-only), so
-# its own rule: make B=DIR DIR/tests/t-sni && DIR/tests/t-sni. Not in
-# UNIT_TESTS (whose rule links libdcr and skalibs): the Makefile's
-# check-unit could run $(OWFAT_UNIT_TESTS) too.
+# its own rule, and OWFAT_UNIT_TESTS (check-unit runs them with the rest).
 OWFAT_UNIT_TESTS += t-sni
 %/tests/t-sni: tests/unit/t-sni.c src/sni/hello.c src/sni/httphost.c src/sni/rules.c tests/unit/tap.h
 	@mkdir -p $(dir $@)
