@@ -12,6 +12,7 @@ SCRIPT_TARGETS := dcr-setup
 # Shared internals: libdcr.a, linked into every program
 LIBDCR_SRCS := \
   src/lib/log.c \
+  src/lib/logkv.c \
   src/lib/job.c \
   src/lib/opts.c \
   src/lib/line.c \
@@ -62,7 +63,7 @@ dcr-qctl_LIBS := $(LDLIBS_SKA)
 dcr-mx_SRCS := src/mx/dcr-mx.c src/mx/mx.c
 dcr-mx_LIBS := -lowfat
 
-dcr-checkpass_SRCS := src/auth/dcr-checkpass.c src/lib/log.c
+dcr-checkpass_SRCS := src/auth/dcr-checkpass.c src/lib/log.c src/lib/logkv.c
 dcr-checkpass_LIBS := $(LDLIBS_SKA) $(LDLIBS_CRYPT)
 
 dcr-setup_SRC := src/setup/dcr-setup.sh
@@ -152,7 +153,7 @@ fuzz-footer_EXTRA := src/footer/mimewalk.c src/footer/coder.c
 # ---- The TLS SNI splicer (issue 7, doc/dcr-sniproxy.md): on libowfat ----
 # dcr-sniproxy (src/sni)
 OWFAT_TARGETS += dcr-sniproxy
-dcr-sniproxy_SRCS := src/sni/dcr-sniproxy.c src/sni/hello.c src/sni/httphost.c src/sni/rules.c src/sni/log.c src/sni/loop.c src/sni/conn.c src/sni/workers.c
+dcr-sniproxy_SRCS := src/sni/dcr-sniproxy.c src/sni/hello.c src/sni/httphost.c src/sni/rules.c src/sni/log.c src/lib/logkv.c src/sni/loop.c src/sni/conn.c src/sni/workers.c
 dcr-sniproxy_LIBS := -lowfat
 OWFAT_FUZZ_TARGETS += fuzz-sni-hello fuzz-sni-http fuzz-sni-rules
 fuzz-sni-hello_EXTRA := src/sni/hello.c

@@ -9,56 +9,14 @@
 
 #include <dcr/log.h>
 
-static int needs_quotes (char const *s)
-{
-  if (!*s) return 1 ;
-  for (; *s ; s++)
-  {
-    unsigned char c = *s ;
-    if (c <= ' ' || c >= 0x7f || c == '"' || c == '=' || c == '\\') return 1 ;
-  }
-  return 0 ;
-}
-
-static size_t put (char *buf, size_t len, size_t max, char const *s, size_t n)
-{
-  if (len + n > max) n = max - len ;
-  memcpy(buf + len, s, n) ;
-  return len + n ;
-}
-
-size_t dcr_log_kv (char *buf, size_t len, size_t max, char const *key, char const *value)
-{
-  static char const hex[] = "0123456789abcdef" ;
-  if (len) len = put(buf, len, max, " ", 1) ;
-  len = put(buf, len, max, key, strlen(key)) ;
-  len = put(buf, len, max, "=", 1) ;
-  if (!value) value = "" ;
-  if (!needs_quotes(value)) return put(buf, len, max, value, strlen(value)) ;
-  len = put(buf, len, max, "\"", 1) ;
-  for (; *value ; value++)
-  {
-    unsigned char c = *value ;
-    char esc[4] = { '\\', c, 0, 0 } ;
-    if (c == '"' || c == '\\') len = put(buf, len, max, esc, 2) ;
-    else if (c < ' ' || c >= 0x7f)
-    {
-      esc[1] = 'x' ; esc[2] = hex[c >> 4] ; esc[3] = hex[c & 15] ;
-      len = put(buf, len, max, esc, 4) ;
-    }
-    else len = put(buf, len, max, (char *)&c, 1) ;
-  }
-  return put(buf, len, max, "\"", 1) ;
-}
-
 void dcr_log (char const *key, ...)
 {
   char buf[DCR_LOG_MAX] ;
   size_t len = 0, plen = strlen(PROG) ;
   int e = errno ;
   va_list ap ;
-  len = put(buf, len, sizeof(buf) - 1, PROG, plen) ;
-  len = put(buf, len, sizeof(buf) - 1, ":", 1) ;
+  len = dcr_log_put(buf, len, sizeof(buf) - 1, PROG, plen) ;
+  len = dcr_log_put(buf, len, sizeof(buf) - 1, ":", 1) ;
   va_start(ap, key) ;
   while (key)
   {

@@ -33,47 +33,6 @@ static void emit (char const *buf, size_t len)
   batchlen += len ;
 }
 
-static int needs_quotes (char const *s)
-{
-  if (!*s) return 1 ;
-  for (; *s ; s++)
-  {
-    unsigned char c = *s ;
-    if (c <= ' ' || c >= 0x7f || c == '"' || c == '=' || c == '\\') return 1 ;
-  }
-  return 0 ;
-}
-
-static size_t put (char *buf, size_t len, size_t max, char const *s, size_t n)
-{
-  if (len + n > max) n = max - len ;
-  memcpy(buf + len, s, n) ;
-  return len + n ;
-}
-
-size_t sni_log_kv (char *buf, size_t len, size_t max, char const *key, char const *value)
-{
-  static char const hex[] = "0123456789abcdef" ;
-  if (len) len = put(buf, len, max, " ", 1) ;
-  len = put(buf, len, max, key, strlen(key)) ;
-  len = put(buf, len, max, "=", 1) ;
-  if (!value) value = "" ;
-  if (!needs_quotes(value)) return put(buf, len, max, value, strlen(value)) ;
-  len = put(buf, len, max, "\"", 1) ;
-  for (; *value ; value++)
-  {
-    unsigned char c = *value ;
-    char esc[4] = { '\\', c, 0, 0 } ;
-    if (c == '"' || c == '\\') len = put(buf, len, max, esc, 2) ;
-    else if (c < ' ' || c >= 0x7f)
-    {
-      esc[1] = 'x' ; esc[2] = hex[c >> 4] ; esc[3] = hex[c & 15] ;
-      len = put(buf, len, max, esc, 4) ;
-    }
-    else len = put(buf, len, max, (char *)&c, 1) ;
-  }
-  return put(buf, len, max, "\"", 1) ;
-}
 
 void sni_log (char const *key, ...)
 {
@@ -81,12 +40,12 @@ void sni_log (char const *key, ...)
   size_t len = 0 ;
   int e = errno ;
   va_list ap ;
-  len = put(buf, len, sizeof(buf) - 1, PROG ":", sizeof(PROG)) ;
+  len = dcr_log_put(buf, len, sizeof(buf) - 1, PROG ":", sizeof(PROG)) ;
   va_start(ap, key) ;
   while (key)
   {
     char const *value = va_arg(ap, char const *) ;
-    len = sni_log_kv(buf, len, sizeof(buf) - 1, key, value) ;
+    len = dcr_log_kv(buf, len, sizeof(buf) - 1, key, value) ;
     key = va_arg(ap, char const *) ;
   }
   va_end(ap) ;
@@ -101,9 +60,9 @@ void sni_log_pairs (char const *const *kv, unsigned int n)
   size_t len = 0 ;
   unsigned int i ;
   int e = errno ;
-  len = put(buf, len, sizeof(buf) - 1, PROG ":", sizeof(PROG)) ;
+  len = dcr_log_put(buf, len, sizeof(buf) - 1, PROG ":", sizeof(PROG)) ;
   for (i = 0 ; i < n ; i++)
-    if (kv[2 * i + 1]) len = sni_log_kv(buf, len, sizeof(buf) - 1, kv[2 * i], kv[2 * i + 1]) ;
+    if (kv[2 * i + 1]) len = dcr_log_kv(buf, len, sizeof(buf) - 1, kv[2 * i], kv[2 * i + 1]) ;
   buf[len++] = '\n' ;
   emit(buf, len) ;
   errno = e ;
@@ -113,12 +72,12 @@ void sni_die (int code, char const *what, char const *more)
 {
   char buf[SNI_LOG_MAX] ;
   size_t len = 0 ;
-  len = put(buf, len, sizeof(buf) - 1, PROG ": fatal: ", sizeof(PROG ": fatal: ") - 1) ;
-  len = put(buf, len, sizeof(buf) - 1, what, strlen(what)) ;
+  len = dcr_log_put(buf, len, sizeof(buf) - 1, PROG ": fatal: ", sizeof(PROG ": fatal: ") - 1) ;
+  len = dcr_log_put(buf, len, sizeof(buf) - 1, what, strlen(what)) ;
   if (more)
   {
-    len = put(buf, len, sizeof(buf) - 1, ": ", 2) ;
-    len = put(buf, len, sizeof(buf) - 1, more, strlen(more)) ;
+    len = dcr_log_put(buf, len, sizeof(buf) - 1, ": ", 2) ;
+    len = dcr_log_put(buf, len, sizeof(buf) - 1, more, strlen(more)) ;
   }
   buf[len++] = '\n' ;
   sni_log_flush() ;

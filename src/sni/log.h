@@ -1,15 +1,16 @@
 /* ISC license. */
-/* dcr-sniproxy's own key=value log lines on stderr, quoted as
-   src/lib/log.c quotes them (that file is skalibs code: not linked here). */
+/* dcr-sniproxy's key=value log lines on stderr, formatted by
+   src/lib/logkv.c (dcr_log_kv: libc only, so linked here too; log.c,
+   with skalibs' PROG, is not). */
 #ifndef SNI_LOG_H
 #define SNI_LOG_H
 
 #include <stddef.h>
 
+#include <dcr/log.h>
+
 #define SNI_LOG_MAX 2048
 
-/* appends " key=value" (quoted when needed) to buf[0..len), at most max */
-extern size_t sni_log_kv (char *buf, size_t len, size_t max, char const *key, char const *value) ;
 /* sni_log("event", "close", "client", ip, ..., (char *)0): one write(2) */
 extern void sni_log (char const *key, ...) ;
 /* the same from kv[0..2n): key, value, key, value...; a 0 value skips

@@ -147,7 +147,7 @@ static size_t stats_line (char *line, size_t max, stats const *x, char const *wo
   kv[6] = "refused" ; kv[7] = ref ; kv[8] = "failovers" ; kv[9] = fo ;
   kv[10] = "bad_hello" ; kv[11] = bad ; kv[12] = "timeouts" ; kv[13] = to ;
   kv[14] = "bytes_up" ; kv[15] = up ; kv[16] = "bytes_down" ; kv[17] = down ;
-  for (i = 0 ; i < 18 ; i += 2) n = sni_log_kv(line, n, max - 1, kv[i], kv[i + 1]) ;
+  for (i = 0 ; i < 18 ; i += 2) n = dcr_log_kv(line, n, max - 1, kv[i], kv[i + 1]) ;
   line[n++] = '\n' ;
   return n ;
 }

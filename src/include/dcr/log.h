@@ -17,5 +17,9 @@ extern void dcr_log (char const *key, ...) ;
    returns the new length. Used by dcr_log and by tests. */
 #include <stddef.h>
 extern size_t dcr_log_kv (char *buf, size_t len, size_t max, char const *key, char const *value) ;
+/* Append n octets of s to buf (len used, max in all), cut at max. */
+extern size_t dcr_log_put (char *buf, size_t len, size_t max, char const *s, size_t n) ;
+/* dcr_log_kv and dcr_log_put are in src/lib/logkv.c, without skalibs:
+   dcr-sniproxy (libowfat) writes its lines with them too. */
 
 #endif
