@@ -34,7 +34,8 @@ LIBDCR_SRCS := \
   src/lib/header.c \
   src/lib/filter.c \
   src/lib/cond.c \
-  src/lib/mime.c
+  src/lib/mime.c \
+  src/lib/mimefield.c
 
 dcr-tcpd_SRCS := src/tcp/dcr-tcpd.c src/tcp/child.c src/tcp/rules.c src/tcp/proxy.c src/tcp/conntable.c
 dcr-tcpd_LIBS := $(LDLIBS_SKA)

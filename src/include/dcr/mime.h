@@ -132,5 +132,11 @@ extern void dcr_mime_free (dcr_mime *p) ;
 extern int dcr_mime_param (char const *v, size_t vlen, char const *attr, char *d, size_t dlen) ;
 /* the RFC 2047 encoded words of s decoded to UTF-8 (as above) into d */
 extern void dcr_mime_decode2047 (char const *s, size_t len, char *d, size_t dlen) ;
+/* The same parameter, its value as written (no RFC 2047/2231 decoding:
+   a boundary) */
+extern int dcr_mime_param_raw (char const *v, size_t vlen, char const *attr, char *d, size_t dlen) ;
+/* The first token of a value (CFWS skipped), lowercased, into d (dmax
+   with the NUL); '/' part of it when slash (a type/subtype): its length */
+extern size_t dcr_mime_token (char const *v, size_t n, char *d, size_t dmax, int slash) ;
 
 #endif
