@@ -7,7 +7,6 @@
 # log lines carry the message's id, the one dcr-smtpd logs.
 import os
 import re
-import smtplib
 import sys
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), '..', 'lib'))
 sys.path.insert(0, os.path.dirname(__file__))
@@ -26,27 +25,12 @@ class MimeGateway(Gateway):
         self.child = [bin_path('dcr-mimecheck'), '-f', f, bin_path('dcr-enqueue'), self.queue]
 
 
-def send(gw, msg):
-    s = gw.smtp(timeout=30)
-    try:
-        s.ehlo('client.example.org')
-        s.mail('alice@example.org')
-        s.rcpt('bob@localhost')
-        code, text = s.data(msg.replace(b'\n', b'\r\n'))
-        return code, text.decode('latin-1')
-    except smtplib.SMTPResponseException as e:
-        return e.smtp_code, e.smtp_error.decode('latin-1')
-    finally:
-        try:
-            s.quit()
-        except smtplib.SMTPException:
-            pass
 
 
 def main():
     with MimeGateway('reject ext exe,scr\nremove ext bat\n') as gw:
         bad = raw(attach(new(subject='invoice'), b'MZ\x90\x00', 'invoice.pdf.exe'))
-        code, text = send(gw, bad)
+        code, text = send_message(gw, bad)
         is_((code, text), (554, '5.7.1 attachment "invoice.pdf.exe" refused: files of type .exe are not accepted'),
             'a .pdf.exe: 554 5.7.1 at the end of DATA through smtplib')
         is_(gw.queued(), [], '  nothing queued')
@@ -56,7 +40,7 @@ def main():
         ok(m and re.search(r'dcr-smtpd: .*id=%s\b' % re.escape(m.group(1)), log), "  with the message's id, as dcr-smtpd logs it")
 
         clean = raw(attach(new(subject='report'), b'%PDF-1.4', 'report.pdf'))
-        code, text = send(gw, clean)
+        code, text = send_message(gw, clean)
         is_(code, 250, 'a clean message: 250')
         qid = queued_id(text)
         q = gw.wait_queued(1)
@@ -65,7 +49,7 @@ def main():
         ok(got.replace(b'\r\n', b'\n').endswith(clean) and got.startswith(b'Received: '), '  unchanged after the Received field')
 
         withbat = raw(attach(attach(new(subject='script'), b'@echo off', 'run.bat'), b'%PDF', 'keep.pdf'))
-        code, text = send(gw, withbat)
+        code, text = send_message(gw, withbat)
         is_(code, 250, 'a .bat with remove ext bat: 250')
         qid = queued_id(text)
         gw.wait_queued(2)

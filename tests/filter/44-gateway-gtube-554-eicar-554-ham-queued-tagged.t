@@ -28,22 +28,6 @@ class ScanGateway(Gateway):
         self.child = [bin_path('dcr-scan')] + self.args + [bin_path('dcr-enqueue'), self.queue]
 
 
-def send(gw, msg):
-    """(code, text) of the end of DATA."""
-    s = gw.smtp(timeout=60)
-    try:
-        s.ehlo('client.example.org')
-        s.mail('alice@example.org')
-        s.rcpt('bob@localhost')
-        code, text = s.data(msg.replace(b'\n', b'\r\n'))
-        return code, text.decode('latin-1')
-    except smtplib.SMTPResponseException as e:
-        return e.smtp_code, e.smtp_error.decode('latin-1')
-    finally:
-        try:
-            s.quit()
-        except smtplib.SMTPException:
-            pass
 
 
 def body(m):
@@ -55,14 +39,14 @@ def main():
     with Clamd() as c, Spamd() as s:
         args = ['--clamd', c.unix, '--spamd', s.tcp, '--spam-tag', '5', '--spam-reject', '15', '--timeout', '30']
         with ScanGateway(args) as gw:
-            code, text = send(gw, body(SPAM))
+            code, text = send_message(gw, body(SPAM))
             is_(code, 554, 'GTUBE: 554 at the end of DATA')
             like(text, r'^5\.7\.1 message looks like spam \(score \d{3,4}\.\d\)$', '  5.7.1 message looks like spam (score N)')
-            code, text = send(gw, body(VIRUS))
+            code, text = send_message(gw, body(VIRUS))
             is_((code, text), (554, '5.7.1 message contains a virus (Dcrtest-Eicar.UNOFFICIAL)'), 'EICAR: 554 5.7.1 with the signature')
             is_(gw.queued(), [], '  nothing queued')
 
-            code, text = send(gw, body(HAM))
+            code, text = send_message(gw, body(HAM))
             is_(code, 250, 'ham: 250 queued')
             qid = queued_id(text)
             q = gw.wait_queued(1)
@@ -80,7 +64,7 @@ def main():
                  'the virus logged by id with its signature')
 
         with ScanGateway(['--clamd', '127.0.0.1:%d' % free_port(), '--spamd', s.tcp]) as gw:
-            code, text = send(gw, body(HAM))
+            code, text = send_message(gw, body(HAM))
             is_((code, text), (451, '4.7.1 virus scanner unavailable'), 'clamd down: 451 4.7.1 virus scanner unavailable')
             is_(gw.queued(), [], '  nothing queued (never silent acceptance)')
 

@@ -12,7 +12,6 @@
 import email
 import email.policy
 import os
-import smtplib
 import sys
 import tempfile
 from email.message import EmailMessage
@@ -40,21 +39,10 @@ def build(body, attach=None, subject='Quarterly report'):
     return m.as_bytes(policy=email.policy.SMTP)
 
 
+
+
 def send(gw, msg):
-    s = gw.smtp(timeout=60)
-    try:
-        s.ehlo('client.example.org')
-        s.mail('alice@internal.example.com')
-        s.rcpt('bob@example.com')
-        code, text = s.data(msg)
-        return code, text.decode('latin-1')
-    except smtplib.SMTPResponseException as e:
-        return e.smtp_code, e.smtp_error.decode('latin-1')
-    finally:
-        try:
-            s.quit()
-        except smtplib.SMTPException:
-            pass
+    return send_message(gw, msg, sender='alice@internal.example.com', rcpts=['bob@example.com'])
 
 
 def main():

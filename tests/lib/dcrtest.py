@@ -52,6 +52,7 @@ __all__ = [
     'qid_bucket', 'queued_id', 'unescape', 'swaks', 'reply_code',
     'DEFAULT_ROUTES', 'LIB_DIR', 'Timeout', 'session', 'children_of',
     'rss_kb', 'smtpd_pids', 'tmpfs_mount', 'tmpfs_umount', 'fill_disk', 'read_all',
+    'send_message',
 ]
 
 LIB_DIR = os.path.dirname(os.path.abspath(__file__))
@@ -184,6 +185,27 @@ def qid_bucket(qid):
 
 
 _QUEUED_RE = re.compile(r'queued as ([0-9a-f]+)')
+
+
+def send_message(gw, msg, sender='alice@example.org', rcpts=('bob@localhost',), timeout=60):
+    """One message through gateway gw with smtplib (LF or CRLF line ends,
+    sent as CRLF): the (code, text) of the reply to its end of DATA, a
+    refusal included."""
+    s = gw.smtp(timeout=timeout)
+    try:
+        s.ehlo('client.example.org')
+        s.mail(sender)
+        for r in rcpts:
+            s.rcpt(r)
+        code, text = s.data(msg.replace(b'\r\n', b'\n').replace(b'\n', b'\r\n'))
+        return code, text.decode('latin-1')
+    except smtplib.SMTPResponseException as e:
+        return e.smtp_code, e.smtp_error.decode('latin-1')
+    finally:
+        try:
+            s.quit()
+        except smtplib.SMTPException:
+            pass
 
 
 def queued_id(text):
