@@ -226,7 +226,6 @@ static int write_message (buffer *in, size_t rest)
 
 int main (int argc, char const *const *argv)
 {
-  static dcr_longopt const longopts[] = { { "rules", 'f', 1 }, { 0, 0, 0 } } ;
   hrules h = HRULES_ZERO ;
   dcr_cond_msg m ;
   char const *file = 0 ;
@@ -237,23 +236,7 @@ int main (int argc, char const *const *argv)
   size_t pos = 0 ;
   dcr_field f ;
   PROG = "dcr-header" ;
-  dcr_longopts_usage = &dcr_filter_usage ;
-  argv = dcr_longopts(&argc, argv, longopts, "f:", USAGE) ;
-  {
-    subgetopt l = SUBGETOPT_ZERO ;
-    for (;;)
-    {
-      int opt = subgetopt_r(argc, argv, "f:", &l) ;
-      if (opt == -1) break ;
-      switch (opt)
-      {
-        case 'f' : file = l.arg ; break ;
-        default : dieusage() ;
-      }
-    }
-    argc -= l.ind ; argv += l.ind ;
-  }
-  if (!file || !argc) dieusage() ;
+  argv = dcr_filter_fileopt(argc, argv, "rules", USAGE, &file) ;
   if (getenv("DCR_ID")) id = getenv("DCR_ID") ;
   load_rules(&h, file) ;
 

@@ -9,11 +9,13 @@
 #include <skalibs/allreadwrite.h>
 #include <skalibs/djbunix.h>
 #include <skalibs/exec.h>
+#include <skalibs/sgetopt.h>
 #include <skalibs/stralloc.h>
 #include <skalibs/strerr.h>
 #include <skalibs/types.h>
 
 #include <dcr/filter.h>
+#include <dcr/opts.h>
 
 void dcr_filter_say (char const *s)
 {
@@ -57,6 +59,24 @@ void dcr_filter_usage (char const *usage)
     dcr_filter_say(sa.s) ;
   else dcr_filter_say("4.3.5 bad command line") ;
   strerr_dieusage(111, usage) ;
+}
+
+char const *const *dcr_filter_fileopt (int argc, char const *const *argv, char const *longname, char const *usage, char const **file)
+{
+  dcr_longopt const longopts[] = { { longname, 'f', 1 }, { 0, 0, 0 } } ;
+  subgetopt l = SUBGETOPT_ZERO ;
+  dcr_longopts_usage = &dcr_filter_usage ;
+  argv = dcr_longopts(&argc, argv, longopts, "f:", usage) ;
+  *file = 0 ;
+  for (;;)
+  {
+    int opt = subgetopt_r(argc, argv, "f:", &l) ;
+    if (opt == -1) break ;
+    if (opt != 'f') dcr_filter_usage(usage) ;
+    *file = l.arg ;
+  }
+  if (!*file || l.ind >= argc) dcr_filter_usage(usage) ;
+  return argv + l.ind ;
 }
 
 int dcr_filter_tmpfile (void)

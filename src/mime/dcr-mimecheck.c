@@ -26,7 +26,6 @@
 #define USAGE "dcr-mimecheck -f rulesfile prog..."
 #define dieusage() dcr_filter_usage(USAGE)
 
-static dcr_longopt const longopts[] = { { "rules", 'f', 1 }, { 0, 0, 0 } } ;
 
 static void load_rules (rules *r, char const *file)
 {
@@ -73,23 +72,7 @@ int main (int argc, char const *const *argv)
   dcr_mime p ;
   char const *file = 0, *id = getenv("DCR_ID") ;
   PROG = "dcr-mimecheck" ;
-  dcr_longopts_usage = &dcr_filter_usage ;
-  argv = dcr_longopts(&argc, argv, longopts, "f:", USAGE) ;
-  {
-    subgetopt l = SUBGETOPT_ZERO ;
-    for (;;)
-    {
-      int opt = subgetopt_r(argc, argv, "f:", &l) ;
-      if (opt == -1) break ;
-      switch (opt)
-      {
-        case 'f' : file = l.arg ; break ;
-        default : dieusage() ;
-      }
-    }
-    argc -= l.ind ; argv += l.ind ;
-  }
-  if (!file || !argc) dieusage() ;
+  argv = dcr_filter_fileopt(argc, argv, "rules", USAGE, &file) ;
   load_rules(&r, file) ;
 
   policy_init(&po, &r, id ? id : "") ;

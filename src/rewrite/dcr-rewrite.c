@@ -252,26 +252,9 @@ static int write_message (void)
 
 int main (int argc, char const *const *argv)
 {
-  static dcr_longopt const longopts[] = { { "file", 'f', 1 }, { 0, 0, 0 } } ;
   char const *file = 0 ;
   PROG = "dcr-rewrite" ;
-  dcr_longopts_usage = &dcr_filter_usage ;
-  {
-    subgetopt l = SUBGETOPT_ZERO ;
-    argv = dcr_longopts(&argc, argv, longopts, "f:", USAGE) ;
-    for (;;)
-    {
-      int opt = subgetopt_r(argc, argv, "f:", &l) ;
-      if (opt == -1) break ;
-      switch (opt)
-      {
-        case 'f' : file = l.arg ; break ;
-        default : dieusage() ;
-      }
-    }
-    argc -= l.ind ; argv += l.ind ;
-  }
-  if (!file || !argc) dieusage() ;
+  argv = dcr_filter_fileopt(argc, argv, "file", USAGE, &file) ;
   if (getenv("DCR_ID")) id = getenv("DCR_ID") ;
 
   load_map(file) ;

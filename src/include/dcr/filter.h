@@ -24,6 +24,12 @@ extern void dcr_filter_badconf (char const *file, unsigned int line, char const 
    it. Set dcr_longopts_usage to it before dcr_longopts. */
 extern void dcr_filter_usage (char const *usage) __attribute__((noreturn)) ;
 
+/* The command line of a filter that takes one file: "PROG -f FILE
+   prog..." (and --LONGNAME FILE); the program name must be set (PROG).
+   *file is set, the rest of the command line (not empty) returned; a
+   bad command line is dcr_filter_usage. */
+extern char const *const *dcr_filter_fileopt (int argc, char const *const *argv, char const *longname, char const *usage, char const **file) ;
+
 /* A system call failed: log "PROG: fatal: unable to WHAT: ERROR" on
    stderr, print "4.3.0 PROG: temporary failure" and exit 111. */
 extern void dcr_filter_fail (char const *what) __attribute__((noreturn)) ;
