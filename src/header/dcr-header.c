@@ -16,7 +16,6 @@
 #include <skalibs/buffer.h>
 #include <skalibs/djbunix.h>
 #include <skalibs/genalloc.h>
-#include <skalibs/sgetopt.h>
 #include <skalibs/stralloc.h>
 #include <skalibs/strerr.h>
 #include <skalibs/types.h>
@@ -25,12 +24,10 @@
 #include <dcr/filter.h>
 #include <dcr/header.h>
 #include <dcr/log.h>
-#include <dcr/opts.h>
 
 #include "hrules.h"
 
 #define USAGE "dcr-header -f rulesfile prog..."
-#define dieusage() dcr_filter_usage(USAGE)
 
 /* One field of the new header: in the message's header (hdr) or made
    by a rule (made). */

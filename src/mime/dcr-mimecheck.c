@@ -13,18 +13,15 @@
 
 #include <skalibs/buffer.h>
 #include <skalibs/djbunix.h>
-#include <skalibs/sgetopt.h>
 #include <skalibs/stralloc.h>
 #include <skalibs/strerr.h>
 
 #include <dcr/filter.h>
 #include <dcr/mime.h>
-#include <dcr/opts.h>
 
 #include "mimecheck.h"
 
 #define USAGE "dcr-mimecheck -f rulesfile prog..."
-#define dieusage() dcr_filter_usage(USAGE)
 
 
 static void load_rules (rules *r, char const *file)

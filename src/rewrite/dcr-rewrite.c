@@ -16,19 +16,16 @@
 #include <skalibs/buffer.h>
 #include <skalibs/djbunix.h>
 #include <skalibs/genalloc.h>
-#include <skalibs/sgetopt.h>
 #include <skalibs/stralloc.h>
 #include <skalibs/strerr.h>
 
 #include <dcr/filter.h>
 #include <dcr/header.h>
 #include <dcr/log.h>
-#include <dcr/opts.h>
 
 #include "rewrite.h"
 
 #define USAGE "dcr-rewrite -f mapfile prog..."
-#define dieusage() dcr_filter_usage(USAGE)
 
 static rw_map map = RW_MAP_ZERO ;
 static char const *id = "" ;
