@@ -1,7 +1,7 @@
 # What is built, and from what. The Makefile holds no knowledge of its own.
 
 # Installed programs (C)
-BIN_TARGETS := dcr-tcpd dcr-tlsd dcr-smtpd dcr-enqueue dcr-qrun dcr-remote dcr-maildir dcr-qctl
+BIN_TARGETS := dcr-tcpd dcr-tlsd dcr-smtpd dcr-enqueue dcr-queued dcr-qrun dcr-remote dcr-maildir dcr-qctl
 # Programs on libowfat instead of skalibs (never both in one binary: DESIGN.md)
 OWFAT_TARGETS := dcr-mx
 # Programs on glibc whatever the compiler of the others: libcrypt (yescrypt)
@@ -21,6 +21,8 @@ LIBDCR_SRCS := \
   src/lib/xtext.c \
   src/lib/qid.c \
   src/lib/queue.c \
+  src/lib/envvars.c \
+  src/lib/submit.c \
   src/lib/envelope.c \
   src/lib/cidr.c \
   src/lib/routes.c \
@@ -48,6 +50,9 @@ dcr-smtpd_LIBS := $(LDLIBS_SKA)
 
 dcr-enqueue_SRCS := src/queue/dcr-enqueue.c
 dcr-enqueue_LIBS := $(LDLIBS_SKA)
+
+dcr-queued_SRCS := src/queue/dcr-queued.c src/queue/commit.c
+dcr-queued_LIBS := $(LDLIBS_SKA)
 
 dcr-qrun_SRCS := src/qrun/dcr-qrun.c src/qrun/sched.c src/qrun/scan.c src/qrun/jobs.c src/qrun/flight.c src/qrun/settle.c src/qrun/dest.c src/qrun/agent.c src/qrun/dsn.c src/qrun/control.c
 dcr-qrun_LIBS := $(LDLIBS_SKA)

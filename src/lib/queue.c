@@ -209,3 +209,30 @@ void dcr_queue_tmppath (char *buf, char const *id, char const *suffix)
   memcpy(buf + len, suffix, n) ;
   buf[len + n] = 0 ;
 }
+
+#define LINK_TRIES 8   /* fresh ids tried when a name is taken */
+
+int dcr_queue_linkmess (int fd, char const *src, char *id, char *messpath)
+{
+  unsigned int tries = 0 ;
+  int mkd = 0 ;
+  for (;;)
+  {
+    dcr_queue_messpath(messpath, id) ;
+    if (fd >= 0 ? dcr_link_fd(fd, messpath) : !link(src, messpath)) return 1 ;
+    if (errno == EEXIST)
+    {
+      if (++tries >= LINK_TRIES) return 0 ;
+      dcr_qid_make(id) ;
+      mkd = 0 ;
+    }
+    else if (errno == ENOENT && !mkd)
+    {
+      char dir[8] = "mess/" ;
+      dcr_qid_bucketname(id, dir + 5) ;
+      if (!dcr_mkdirp(dir)) return 0 ;
+      mkd = 1 ;
+    }
+    else return 0 ;
+  }
+}

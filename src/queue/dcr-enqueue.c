@@ -19,13 +19,15 @@
 #include <dcr/log.h>
 #include <dcr/qid.h>
 #include <dcr/queue.h>
+#include <dcr/submit.h>
 
 #define USAGE "dcr-enqueue queuedir"
 #define dieusage() strerr_dieusage(100, USAGE)
 
 #define NOSPACE "452 4.3.1 insufficient system storage"
 #define IOERROR "451 4.3.0 queue write failed"
-#define MAXTRIES 8   /* fresh ids tried when a name is taken */
+#define MAXTRIES 8   /* fresh ids tried when a tmp name is taken */
+#define SUBMIT_TIMEOUT 60000   /* ms for dcr-queued's answer */
 
 static char id[DCR_QID_LEN + 1] ;
 static char messpath[DCR_QUEUE_PATHMAX] ;
@@ -62,120 +64,28 @@ static void die_bad (char const *why)
   reply_exit(100, "550 5.5.0 bad envelope: ", "envelope", why) ;
 }
 
- /* The envelope, from the environment of contract 3. */
+ /* The envelope, from the environment of contract 3 */
 
-static stralloc store = STRALLOC_ZERO ;
-
-/* n lines of s as strings in store; offsets in off[]. 0 if not n lines */
-static int split (char const *s, size_t n, size_t *off, int upper)
+static char const *getvar (char const *name, void *ctx)
 {
-  size_t i = 0, len = strlen(s), start = store.len ;
-  if (!stralloc_catb(&store, s, len + 1)) die_sys("alloc") ;
-  off[i++] = start ;
-  for (size_t j = start ; j < start + len ; j++)
-  {
-    char c = store.s[j] ;
-    if (c == '\n')
-    {
-      if (i == n) return 0 ;
-      store.s[j] = 0 ;
-      off[i++] = j + 1 ;
-    }
-    else if (upper && c >= 'a' && c <= 'z') store.s[j] = c - 32 ;
-  }
-  return i == n ;
-}
-
-static char const *word (char const *var, char *buf)
-{
-  char const *s = getenv(var) ;
-  size_t i = 0 ;
-  if (!s || !*s) return 0 ;
-  for (; s[i] ; i++)
-  {
-    if (i >= DCR_ENV_WORDMAX) die_bad(var) ;
-    buf[i] = s[i] >= 'a' && s[i] <= 'z' ? s[i] - 32 : s[i] ;
-  }
-  buf[i] = 0 ;
-  return buf ;
+  (void)ctx ;
+  return getenv(name) ;
 }
 
 static void build (dcr_envelope *e)
 {
-  static char body[DCR_ENV_WORDMAX + 1], ret[DCR_ENV_WORDMAX + 1] ;
-  char const *rcpts = getenv("SMTP_RECIPIENTS") ;
-  char const *notify = getenv("SMTP_DSN_NOTIFY") ;
-  char const *orcpt = getenv("SMTP_DSN_ORCPT") ;
-  char const *x ;
-  size_t n = 1, i = 0 ;
-  size_t *off ;
-
-  if (!rcpts || !*rcpts) die_bad("no recipients") ;
-  for (x = rcpts ; *x ; x++) if (*x == '\n') n++ ;
-  if (n > DCR_ENV_RCPTMAX) die_bad("too many recipients") ;
-  off = malloc(3 * n * sizeof(size_t)) ;
-  if (!off) die_sys("alloc") ;
-  split(rcpts, n, off, 0) ;
-  if (notify && *notify && !split(notify, n, off + n, 1)) die_bad("SMTP_DSN_NOTIFY lines do not match SMTP_RECIPIENTS") ;
-  if (orcpt && *orcpt && !split(orcpt, n, off + 2 * n, 0)) die_bad("SMTP_DSN_ORCPT lines do not match SMTP_RECIPIENTS") ;
-  for (; i < n ; i++)
-    if (!dcr_envelope_addrcpt(e, store.s + off[i],
-          notify && *notify ? store.s + off[n + i] : "",
-          orcpt && *orcpt ? store.s + off[2 * n + i] : "")) die_sys("alloc") ;
-  free(off) ;
-
-  e->sender = getenv("SMTP_SENDER") ;
-  if (!e->sender) die_bad("no SMTP_SENDER") ;
-  e->helo = getenv("SMTP_HELO") ;
-  e->authuser = getenv("SMTP_AUTHUSER") ;
-  e->envid = getenv("SMTP_DSN_ENVID") ;
-  e->proto = getenv("SMTP_PROTO") ;
-  if (e->proto && !*e->proto) e->proto = 0 ;
-  e->ip = getenv("TCPREMOTEIP") ;
-  if (e->ip && !*e->ip) e->ip = 0 ;
-  e->body = word("SMTP_BODY", body) ;
-  e->ret = word("SMTP_DSN_RET", ret) ;
-  x = getenv("SMTP_SMTPUTF8") ;
-  if (x && *x && strcmp(x, "1")) die_bad("SMTP_SMTPUTF8 is not 1") ;
-  e->smtputf8 = x && *x ;
-  x = getenv("DCR_PRIORITY") ;
-  if (x && *x)
-  {
-    int neg = *x == '-' ;
-    uint64_t u ;
-    if (x[neg] < '0' || x[neg] > '9' || !uint640_scan(x + neg, &u) || u > DCR_ENV_PRIOMAX) die_bad("bad DCR_PRIORITY") ;
-    e->priority = neg ? -(int)u : (int)u ;
-  }
-  e->id = "00000000000000000000000" ;  /* checked now, set at commit */
-  x = dcr_envelope_check(e) ;
-  if (x) die_bad(x) ;
+  char const *why = 0 ;
+  int r = dcr_envelope_from_vars(e, &getvar, 0, &why) ;
+  if (!r) die_sys("alloc") ;
+  if (r < 0) die_bad(why) ;
 }
 
  /* Step 1: the message file */
 
 static int link_mess (char const *src)
 {
-  unsigned int tries = 0 ;
-  int mkd = 0 ;
-  for (;;)
-  {
-    dcr_queue_messpath(messpath, id) ;
-    if (src ? !link(src, messpath) : dcr_link_fd(0, messpath)) return (made_mess = 1) ;
-    if (errno == EEXIST)
-    {
-      if (++tries >= MAXTRIES) return 0 ;
-      dcr_qid_make(id) ;
-      mkd = 0 ;
-    }
-    else if (errno == ENOENT && !mkd)
-    {
-      char dir[8] = "mess/" ;
-      dcr_qid_bucketname(id, dir + 5) ;
-      if (!dcr_mkdirp(dir)) return 0 ;
-      mkd = 1 ;
-    }
-    else return 0 ;
-  }
+  if (!dcr_queue_linkmess(src ? -1 : 0, src, id, messpath)) return 0 ;
+  return (made_mess = 1) ;
 }
 
 /* stdin is an O_TMPFILE spool: give it a name, no copy. 0: copy instead */
@@ -238,11 +148,36 @@ static void trigger (void)
   close(fd) ;
 }
 
+/* an unlinked spool file goes to dcr-queued, which commits it with
+   others at one sync; returns only when no writer took it */
+static void to_writer (dcr_envelope *e, struct stat const *st, char const *dcrid)
+{
+  stralloc text = STRALLOC_ZERO ;
+  char line[DCR_SUBMIT_LINEMAX] ;
+  int r ;
+  e->id = id ;
+  e->size = st->st_size ;
+  if (!dcr_envelope_fmt(&text, e)) die_sys("format envelope") ;
+  r = dcr_submit(".", 0, text.s, text.len, line, SUBMIT_TIMEOUT) ;
+  stralloc_free(&text) ;
+  if (r < 0) return ;
+  if (r)
+  {
+    dcr_log("event", "failed", "id", id, "step", "queue writer", "error", line, (char *)0) ;
+    dcr_write_all(1, line, strlen(line)) ;
+    dcr_write_all(1, "\n", 1) ;
+    _exit(r) ;
+  }
+  dcr_submit_logqueued(line, e->size, dcr_envelope_nrcpts(e), e->sender, "writer", dcrid) ;
+  dcr_write_all(1, line, strlen(line)) ;
+  dcr_write_all(1, "\n", 1) ;
+  _exit(0) ;
+}
+
 int main (int argc, char const *const *argv)
 {
   dcr_envelope e = DCR_ENVELOPE_ZERO ;
   char envtmp[DCR_QUEUE_PATHMAX], newpath[DCR_QUEUE_PATHMAX] ;
-  char sizefmt[UINT64_FMT], nfmt[UINT64_FMT] ;
   char const *dcrid = getenv("DCR_ID") ;
   struct stat st ;
   int linked, r ;
@@ -259,6 +194,7 @@ int main (int argc, char const *const *argv)
   /* 1: message linked into mess/NN/ID, fsync'd, mess/NN fsync'd */
   if (fstat(0, &st) < 0) die_sys("fstat stdin") ;
   if (S_ISDIR(st.st_mode)) { errno = EISDIR ; die_sys("read stdin") ; }
+  if (S_ISREG(st.st_mode) && !st.st_nlink) to_writer(&e, &st, dcrid) ;
   linked = store_link(&st) ;
   if (linked) e.size = st.st_size ;
   else e.size = store_copy() ;
@@ -287,11 +223,7 @@ int main (int argc, char const *const *argv)
 
   /* 3: committed */
   trigger() ;
-  sizefmt[uint64_fmt(sizefmt, e.size)] = 0 ;
-  nfmt[uint64_fmt(nfmt, dcr_envelope_nrcpts(&e))] = 0 ;
-  dcr_log("event", "queued", "id", id, "size", sizefmt, "rcpts", nfmt,
-    "sender", e.sender, "spool", linked ? "link" : "copy",
-    dcrid && strcmp(dcrid, id) ? "dcrid" : (char *)0, dcrid, (char *)0) ;
+  dcr_submit_logqueued(id, e.size, dcr_envelope_nrcpts(&e), e.sender, linked ? "link" : "copy", dcrid) ;
   {
     char line[DCR_QID_LEN + 1] ;
     memcpy(line, id, DCR_QID_LEN) ;
@@ -299,6 +231,5 @@ int main (int argc, char const *const *argv)
     dcr_write_all(1, line, sizeof(line)) ;
   }
   dcr_envelope_free(&e) ;
-  stralloc_free(&store) ;
   return 0 ;
 }

@@ -353,7 +353,7 @@ if [ -z "$bindir" ]; then
   is_safe_path "$bindir" || die100 "$bindir: give --bindir: this path cannot go unquoted into execline scripts"
 fi
 missing=
-progs="dcr-tcpd dcr-smtpd dcr-enqueue"
+progs="dcr-tcpd dcr-smtpd dcr-enqueue dcr-queued"
 [ -z "$sni_list" ] || progs="$progs dcr-sniproxy"
 [ -z "$cert$certdir" ] || progs="$progs dcr-tlsd"
 [ -z "$users" ] || progs="$progs dcr-checkpass"
@@ -469,7 +469,8 @@ gen_smtpd_run() {
     cat <<'EOF'
 # dcr-tcpd accepts connections (limits, conf/tcprules) and signals
 # readiness on fd 3, dcr-smtpd speaks SMTP, dcr-enqueue commits each
-# message to the queue. stderr goes to the logger (log/run).
+# message to the queue (built into dcr-smtpd and handed to
+# service/queued when it runs). stderr goes to the logger (log/run).
 EOF
   else
     cat <<'EOF'
@@ -477,8 +478,8 @@ EOF
 # readiness on fd 3; dcr-tlsd does TLS (-s: STARTTLS when the client
 # asks; without -s: a handshake first), reading its certificate at each
 # connection; dcr-smtpd speaks SMTP (-a: AUTH by conf/checkpassword; -r:
-# AUTH before MAIL); dcr-enqueue commits each message to the queue.
-# stderr goes to the logger (log/run). doc/tls.md.
+# AUTH before MAIL); dcr-enqueue commits each message to the queue
+# (through service/queued when it runs). stderr goes to the logger (log/run). doc/tls.md.
 EOF
   fi
   if [ -n "$filter_list" ]; then
@@ -515,6 +516,20 @@ gen_qrun_run() {
 fdmove -c 2 1
 export PATH $bindir:/usr/bin:/bin
 $bindir/dcr-qrun -d 3 -c $basedir/conf $basedir/queue
+EOF
+}
+
+# the queue writer: commits the listeners' messages in batches, one
+# sync for all; without it each message is committed by its own
+# dcr-enqueue, which is slower and as safe
+gen_queued_run() {
+  cat <<EOF
+#!$EXECLINEB -P
+# dcrouter's queue writer, written by dcr-setup: dcr-smtpd hands it each
+# message over queue/submit, and it commits all that arrive together
+# with one sync (doc/dcr-queued.md). Readiness on fd 3 once it listens.
+fdmove -c 2 1
+$bindir/dcr-queued -d 3 $basedir/queue
 EOF
 }
 
@@ -609,6 +624,14 @@ while read -r s_kind s_name s_port s_host; do
 done <<EOF
 $listen_list
 EOF
+
+s_name=queued
+mkd 0755 "$dir/service/queued"
+mkd 0755 "$dir/service/queued/log"
+mkd 0750 "$dir/log/queued"
+put 0755 "$dir/service/queued/run" gen_queued_run
+put 0644 "$dir/service/queued/notification-fd" gen_notification_fd
+put 0755 "$dir/service/queued/log/run" gen_log_run
 
 s_name=qrun
 mkd 0755 "$dir/service/qrun"

@@ -3,6 +3,7 @@
 #include <sys/types.h>
 #include <sys/time.h>
 #include <sys/wait.h>
+#include <sys/stat.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <signal.h>
@@ -20,6 +21,7 @@
 #include <skalibs/exec.h>
 
 #include <dcr/log.h>
+#include <dcr/submit.h>
 #include "smtpd.h"
 
 /* The spool file and the child (contract 3): PROG runs with the spool
@@ -237,13 +239,57 @@ static void verdict (smtpd *s, int wstat, char *line, size_t len, char *reply)
   }
 }
 
+/* the variables the chain would see: modifs first, then the environment */
+static char const *getvar (char const *name, void *ctx)
+{
+  stralloc const *m = ctx ;
+  size_t n = strlen(name), i = 0 ;
+  while (i < m->len)
+  {
+    char const *v = m->s + i ;
+    size_t k = strlen(v) ;
+    if (!strncmp(v, name, n) && (v[n] == '=' || !v[n])) return v[n] ? v + n + 1 : 0 ;
+    i += k + 1 ;
+  }
+  return getenv(name) ;
+}
+
+/* dcr-enqueue built in: the spool file to the queue's writer. 0 when the
+   program is to run after all: no writer, or an envelope it would refuse
+   (so that the refusal is dcr-enqueue's own) */
+static int builtin (smtpd *s, char *reply)
+{
+  stralloc modifs = STRALLOC_ZERO, text = STRALLOC_ZERO ;
+  dcr_envelope e = DCR_ENVELOPE_ZERO ;
+  char line[DCR_SUBMIT_LINEMAX] ;
+  char const *why ;
+  struct stat st ;
+  int r = -1 ;
+  if (!envmodifs(s, &modifs) || dcr_envelope_from_vars(&e, &getvar, &modifs, &why) <= 0 || fstat(s->spool, &st) < 0) goto end ;
+  e.id = s->id ;
+  e.size = st.st_size ;
+  if (!dcr_envelope_fmt(&text, &e)) goto end ;
+  r = dcr_submit(s->queuedir, s->spool, text.s, text.len, line, s->datatimeout * 1000) ;
+  if (r < 0) goto end ;
+  if (!r) dcr_submit_logqueued(line, e.size, dcr_envelope_nrcpts(&e), e.sender, "writer", s->id) ;
+  else dcr_log("event", "failed", "id", s->id, "step", "queue writer", "error", line, (char *)0) ;
+  verdict(s, r << 8, line, strlen(line), reply) ;
+ end:
+  dcr_envelope_free(&e) ;
+  stralloc_free(&text) ;
+  stralloc_free(&modifs) ;
+  return r >= 0 ;
+}
+
 void smtpd_deliver (smtpd *s, char *reply)
 {
   char buf[SMTPD_CHILDREPLY + 1] ;
   size_t len = 0 ;
   int rfd, wstat = 0 ;
   tain deadline, left ;
-  pid_t pid = spawn(s, &rfd) ;
+  pid_t pid ;
+  if (s->queuedir && builtin(s, reply)) return ;
+  pid = spawn(s, &rfd) ;
   if (pid < 0)
   {
     dcr_log("event", "child-error", "id", s->id, "error", strerror(errno), (char *)0) ;

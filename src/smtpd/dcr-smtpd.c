@@ -20,7 +20,7 @@
 #include <dcr/conf.h>
 #include "smtpd.h"
 
-#define USAGE "dcr-smtpd [ -c confdir ] [ -h hostname ] [ -a checkpassword ] [ -r ] [ -s maxsize ] [ -n maxrcpt ] [ -1 ] [ -R routes ] [ -g greetdelay ] [ -e maxerrors ] [ -t timeout ] [ -T datatimeout ] [ -S spooldir ] prog..."
+#define USAGE "dcr-smtpd [ -c confdir ] [ -h hostname ] [ -a checkpassword ] [ -r ] [ -s maxsize ] [ -n maxrcpt ] [ -1 ] [ -R routes ] [ -g greetdelay ] [ -e maxerrors ] [ -t timeout ] [ -T datatimeout ] [ -S spooldir ] [ -E ] prog..."
 #define dieusage() strerr_dieusage(100, USAGE)
 
 static char inbuf[SMTPD_INSIZE] ;
@@ -74,12 +74,18 @@ static void greet (unsigned int ms)
   smtpd_exit(&s, "early-talker") ;
 }
 
+static char const *basename_of (char const *path)
+{
+  char const *slash = strrchr(path, '/') ;
+  return slash ? slash + 1 : path ;
+}
+
 /* What the command line says; a null pointer: not given. */
 typedef struct opts_s opts ;
 struct opts_s
 {
   char const *confdir, *hostname, *routes, *spooldir, *checker ;
-  int authrequired, onedomain ;
+  int authrequired, onedomain, nobuiltin ;
   char const *size, *rcpt, *greet ;
   unsigned long long maxerrors, timeout, datatimeout ;
 } ;
@@ -89,7 +95,7 @@ static int options (int argc, char const *const *argv, opts *o)
   subgetopt l = SUBGETOPT_ZERO ;
   for (;;)
   {
-    int opt = subgetopt_r(argc, argv, "c:h:s:n:R:g:e:t:T:S:a:r1", &l) ;
+    int opt = subgetopt_r(argc, argv, "c:h:s:n:R:g:e:t:T:S:a:r1E", &l) ;
     if (opt == -1) break ;
     switch (opt)
     {
@@ -106,6 +112,7 @@ static int options (int argc, char const *const *argv, opts *o)
       case 'a' : o->checker = l.arg ; break ;
       case 'r' : o->authrequired = 1 ; break ;
       case '1' : o->onedomain = 1 ; break ;
+      case 'E' : o->nobuiltin = 1 ; break ;
       default : dieusage() ;
     }
   }
@@ -166,6 +173,10 @@ int main (int argc, char const *const *argv)
   greetdelay = configure(&o, &s) ;
 
   s.prog = argv ;
+  /* "dcr-enqueue QUEUE" as the whole chain runs built in: handed to the
+     queue's writer, without a fork and an exec (doc/dcr-smtpd.md) */
+  if (!o.nobuiltin && argc == 2 && argv[1][0] && !strcmp(basename_of(argv[0]), "dcr-enqueue"))
+    s.queuedir = argv[1] ;
   s.spool = -1 ;
   s.remoteip = printable(getenv("TCPREMOTEIP")) ;
   s.remoteport = printable(getenv("TCPREMOTEPORT")) ;

@@ -44,6 +44,7 @@ struct smtpd_s
   unsigned int datatimeout ;      /* seconds, per data read and for the child */
   char const *spooldir ;
   char const *const *prog ;
+  char const *queuedir ;          /* the built-in dcr-enqueue's queue; 0: always exec prog */
   dcr_routes routes ;  /* relay control: the domains we accept from anyone */
 
   /* TLS and AUTH */

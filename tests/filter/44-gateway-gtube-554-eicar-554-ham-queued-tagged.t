@@ -52,7 +52,7 @@ def main():
             q = gw.wait_queued(1)
             is_(q, [qid] if qid else [], '  in the queue as ' + str(qid))
             m = gw.message(qid) if qid else b''
-            like(m, rb'^X-Spam-Status: No, score=-?\d+\.\d required=5\.0 tests=\S*\nX-Spam-Score: -?\d+\.\d\nReceived: from ',
+            like(m, rb'^X-Spam-Status: No, score=-?\d+\.\d required=5\.0 tests=\S*(?:\n\t\S+)*\nX-Spam-Score: -?\d+\.\d\nReceived: from ',
                  '  X-Spam-Status: No, X-Spam-Score, then the Received field of dcr-smtpd')
             ok(m.replace(b'\r\n', b'\n').endswith(body(HAM)), '  then the message as sent')
             log = gw.log()

@@ -16,6 +16,7 @@ Servers are stopped (their process group killed) when the block ends,
 even when a test failed.
 """
 
+import email.utils
 import os
 import shutil
 import signal
@@ -33,11 +34,14 @@ EICAR = (b'X5O!P%@AP[4\\PZX54(P^)7CC)7}$EICAR-STANDARD-ANTIVIRUS-TEST-FILE!$H+H*
 GTUBE = b'XJS*C4JDBQADN1.NSBN3*2IDNEN*GTUBE-STANDARD-ANTI-UBE-TEST-EMAIL*C.34X'
 SIGNATURE = 'Dcrtest-Eicar'   # clamd reports it as Dcrtest-Eicar.UNOFFICIAL
 
+# dated now: SpamAssassin scores a Date hours off (DATE_IN_PAST_*), and
+# the score of the ham must not depend on the hour the tests run
+NOW = email.utils.formatdate(usegmt=True).encode()
 HEAD = (b'Received: from client.example.org ([192.0.2.1]) by mx.dcrtest with ESMTP id test-id-1;\n'
-        b'\tThu, 3 Dec 2026 19:00:00 +0000\n'
+        b'\t' + NOW + b'\n'
         b'From: Alice <alice@example.org>\n'
         b'To: Bob <bob@example.com>\n'
-        b'Date: Thu, 3 Dec 2026 19:00:00 +0000\n'
+        b'Date: ' + NOW + b'\n'
         b'Message-ID: <20261203190000.12345@example.org>\n')
 
 

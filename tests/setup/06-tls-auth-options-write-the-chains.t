@@ -113,7 +113,7 @@ def main():
                   '--cert', cert, '--key', key, '--certdir', certs + '/', '--users', users, *relay)
         is_(r.returncode, 0, 'every TLS and AUTH option at once')
         is_(sorted(os.listdir(os.path.join(inst, 'service'))),
-            ['qrun', 'smtpd-0.0.0.0-25', 'smtps-0.0.0.0-465', 'submission-0.0.0.0-587',
+            ['qrun', 'queued', 'smtpd-0.0.0.0-25', 'smtps-0.0.0.0-465', 'submission-0.0.0.0-587',
              'submission-ipv6-__-587'],
             'one service per listener: smtpd-, smtps-, submission-ADDR-PORT')
         tlsd = tls + ['-d', certs]

@@ -37,6 +37,11 @@ extern int dcr_replace (char const *tmp, char const *path, char const *s, size_t
 
 extern int dcr_is_nospace (int e) ;  /* ENOSPC, EDQUOT: the 452 4.3.1 class */
 
+/* Names the message file mess/NN/ID in messpath: fd >= 0 is an unlinked
+   file (dcr_link_fd), else src is linked. A taken name gets a fresh id
+   (id is rewritten), a missing bucket is made. 1: done, 0: errno. */
+extern int dcr_queue_linkmess (int fd, char const *src, char *id, char *messpath) ;
+
  /* Paths. A buffer of DCR_QUEUE_PATHMAX bytes holds any of them; the
     id is cut at DCR_QID_LEN bytes, the tmp suffix to fit. */
 

@@ -1,0 +1,115 @@
+/* ISC license. */
+/* The client side of dcr-queued: one connection per message. The
+   message's descriptor goes first, with one byte 'M' (SCM_RIGHTS), then
+   the envelope text as a netstring ("LEN:text,"), then a half-close.
+   The writer takes nothing but a whole netstring followed by EOF, so a
+   client cut off half-way commits nothing. It answers one line:
+   "K id" committed, "Z reply" temporary, "D reply" permanent, "X why"
+   write it yourself (nothing was committed). */
+
+#include <errno.h>
+#include <stdint.h>
+#include <string.h>
+#include <unistd.h>
+#include <sys/socket.h>
+
+#include <skalibs/types.h>
+#include <skalibs/socket.h>
+#include <skalibs/ancil.h>
+#include <skalibs/iopause.h>
+#include <skalibs/tai.h>
+#include <skalibs/djbunix.h>
+
+#include <dcr/log.h>
+#include <dcr/submit.h>
+
+/* queuedir/submit; 0 when it would not fit a sun_path */
+static int sockpath (char *buf, size_t max, char const *queuedir)
+{
+  size_t n = strlen(queuedir), k = sizeof(DCR_SUBMIT_SOCKET) ;
+  if (n + 1 + k > max) return 0 ;
+  memcpy(buf, queuedir, n) ;
+  buf[n] = '/' ;
+  memcpy(buf + n + 1, DCR_SUBMIT_SOCKET, k) ;
+  return 1 ;
+}
+
+/* all of s, or 0 at the deadline or on an error */
+static int send_all (int sock, char const *s, size_t n, tain const *deadline)
+{
+  iopause_fd x = { .fd = sock, .events = IOPAUSE_WRITE } ;
+  while (n)
+  {
+    ssize_t w = send(sock, s, n, MSG_NOSIGNAL) ;
+    if (w > 0) { s += w ; n -= w ; continue ; }
+    if (w < 0 && errno != EAGAIN && errno != EINTR) return 0 ;
+    if (iopause_g(&x, 1, deadline) <= 0 && errno != EINTR) return 0 ;
+  }
+  return 1 ;
+}
+
+/* the answer, up to EOF: its length, or -1 at the deadline or on an error */
+static ssize_t read_answer (int sock, char *line, tain const *deadline)
+{
+  iopause_fd x = { .fd = sock, .events = IOPAUSE_READ } ;
+  size_t len = 0 ;
+  for (;;)
+  {
+    ssize_t r = read(sock, line + len, DCR_SUBMIT_LINEMAX - 1 - len) ;
+    if (!r || (r > 0 && (len += r) == DCR_SUBMIT_LINEMAX - 1)) break ;
+    if (r > 0) continue ;
+    if (errno != EAGAIN && errno != EINTR) return -1 ;
+    if (iopause_g(&x, 1, deadline) <= 0 && errno != EINTR) return -1 ;
+  }
+  while (len && (line[len-1] == '\n' || line[len-1] == '\r')) len-- ;
+  line[len] = 0 ;
+  return len ;
+}
+
+int dcr_submit (char const *queuedir, int fd, char const *env, size_t envlen, char *line, unsigned int timeout_ms)
+{
+  char path[108] ;
+  tain deadline ;
+  char head[UINT64_FMT + 1] ;
+  size_t headlen = uint64_fmt(head, envlen) ;
+  ssize_t n ;
+  int sock ;
+  char what ;
+  head[headlen++] = ':' ;
+  if (!sockpath(path, sizeof(path), queuedir)) return -1 ;
+  sock = ipc_stream_nbcoe() ;
+  if (sock < 0) return -1 ;
+  /* a unix socket's connect does not wait: refused or taken at once */
+  if (ipc_connect(sock, path) < 0 && errno != EINPROGRESS) { fd_close(sock) ; return -1 ; }
+  tain_now_g() ;
+  tain_from_millisecs(&deadline, timeout_ms) ;
+  tain_add_g(&deadline, &deadline) ;
+  /* nothing is committed before the writer has read all of it: failing
+     to send is "no writer", and the caller writes the message itself */
+  if (ancil_send_fd(sock, fd, 'M') < 0 || !send_all(sock, head, headlen, &deadline) || !send_all(sock, env, envlen, &deadline) || !send_all(sock, ",", 1, &deadline))
+  {
+    fd_close(sock) ;
+    return -1 ;
+  }
+  /* all sent: from here the writer may commit it, so never write it twice */
+  if (shutdown(sock, SHUT_WR) < 0) n = -1 ;
+  else n = read_answer(sock, line, &deadline) ;
+  fd_close(sock) ;
+  if (n < 2 || line[1] != ' ' || !strchr("KZDX", line[0]))
+  {
+    strcpy(line, n < 0 ? "451 4.3.0 queue writer did not answer" : "451 4.3.0 queue writer answered nonsense") ;
+    return 111 ;
+  }
+  what = line[0] ;
+  memmove(line, line + 2, n - 1) ;
+  return what == 'K' ? 0 : what == 'D' ? 100 : what == 'Z' ? 111 : -1 ;
+}
+
+void dcr_submit_logqueued (char const *id, uint64_t size, size_t nrcpts, char const *sender, char const *spool, char const *dcrid)
+{
+  char sizefmt[UINT64_FMT], nfmt[UINT64_FMT] ;
+  sizefmt[uint64_fmt(sizefmt, size)] = 0 ;
+  nfmt[uint64_fmt(nfmt, nrcpts)] = 0 ;
+  dcr_log("event", "queued", "id", id, "size", sizefmt, "rcpts", nfmt, "sender", sender, "spool", spool,
+    dcrid && strcmp(dcrid, id) ? "dcrid" : (char *)0, dcrid, (char *)0) ;
+}
