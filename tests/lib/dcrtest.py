@@ -271,14 +271,18 @@ class Gateway(object):
     hostname    conf/hostname (banner, Received)
     server      'dcr-tcpd' (default), or 'tcpserver' to run dcr-smtpd under
                 ucspi-tcp's tcpserver instead (no rules, no tcpd options)
+    writer      True: dcr-queued runs on the queue (started first, ready,
+                its log in the gateway's log), as dcr-setup's services do
     """
 
     def __init__(self, routes=DEFAULT_ROUTES, tcprules=None, smtpd_opts=(),
                  tcpd_opts=(), max_size=None, conf=None, env=None,
                  relayclient=False, child=None, capture=False,
                  host='127.0.0.1', hostname='mx.dcrtest', ready_timeout=5,
-                 server='dcr-tcpd', filters=None):
+                 server='dcr-tcpd', filters=None, writer=False):
         self.server = server
+        self.writer = writer
+        self.writer_proc = None
         self.filters = [list(f) for f in (filters or [])]
         self.routes = routes
         self.tcprules = tcprules
@@ -368,6 +372,8 @@ class Gateway(object):
         for v in ('RELAYCLIENT', 'TCPREMOTEIP', 'TCPREMOTEHOST', 'TCPLOCALIP'):
             env.pop(v, None)
         env.update(self.env)
+        if self.writer:
+            self._start_writer(env)
         last = None
         for attempt in range(3):
             self.port = _free_port(self.host)
@@ -404,7 +410,30 @@ class Gateway(object):
             self.logf.close()
         raise RuntimeError(last)
 
+    def _start_writer(self, env):
+        r, w = os.pipe()
+        with open(self.path('log'), 'ab') as logf:
+            try:
+                self.writer_proc = subprocess.Popen(
+                    [bin_path('dcr-queued'), '-d', str(w), self.queue], stdin=subprocess.DEVNULL,
+                    stdout=logf, stderr=logf, pass_fds=(w,), env=env, start_new_session=True)
+            finally:
+                os.close(w)
+        rl, _, _ = select.select([r], [], [], self.ready_timeout)
+        ready = rl and os.read(r, 1) == b'\n'
+        os.close(r)
+        if not ready:
+            raise RuntimeError('dcr-queued not ready: %s' % self.log()[-2000:])
+
     def _kill(self):
+        if self.writer_proc:
+            self.writer_proc.terminate()
+            try:
+                self.writer_proc.wait(timeout=5)
+            except subprocess.TimeoutExpired:
+                self.writer_proc.kill()
+                self.writer_proc.wait()
+            self.writer_proc = None
         if not self.proc:
             return
         try:
