@@ -8,6 +8,8 @@
 #include <stdlib.h>
 #include <errno.h>
 #include <unistd.h>
+#include <signal.h>
+#include <spawn.h>
 #include <sys/socket.h>
 
 #include <skalibs/types.h>
@@ -20,6 +22,7 @@
 #include <skalibs/socket.h>
 #include <skalibs/ip46.h>
 #include <skalibs/exec.h>
+#include <skalibs/env.h>
 
 #include <dcr/cidr.h>
 #include <dcr/log.h>
@@ -118,6 +121,27 @@ static size_t addvar (char *s, char const *name, char const *value)
   return n + m + 2 ;
 }
 
+/* the UCSPI-TCP variables and the rule's, as "NAME=value\0" and
+   "NAME\0" (unset); modifs holds TCPD_MODIFS_MAX + the rule's envlen */
+#define TCPD_MODIFS_MAX 256
+static size_t modifs_fill (char *modifs, tcpd const *t, ip46full const *remote, uint16_t remoteport,
+  ip46full const *local, uint16_t localport, rule const *r)
+{
+  size_t envlen = r ? r->envlen : 0, m = 0 ;
+  char fip[IP46_FMT] ;
+  char fport[UINT16_FMT] ;
+  m += addvar(modifs + m, "PROTO", "TCP") ;
+  fmt_ip(fip, remote) ; m += addvar(modifs + m, "TCPREMOTEIP", fip) ;
+  fport[uint16_fmt(fport, remoteport)] = 0 ; m += addvar(modifs + m, "TCPREMOTEPORT", fport) ;
+  fmt_ip(fip, local) ; m += addvar(modifs + m, "TCPLOCALIP", fip) ;
+  fport[uint16_fmt(fport, localport)] = 0 ; m += addvar(modifs + m, "TCPLOCALPORT", fport) ;
+  /* not known here: make sure nothing stale is inherited */
+  memcpy(modifs + m, "TCPREMOTEHOST\0TCPREMOTEINFO\0TCPLOCALHOST", 41) ; m += 41 ;
+  /* the rule's variables come last: they win */
+  if (envlen) memcpy(modifs + m, t->rules->r.data.s + r->env, envlen) ;
+  return m + envlen ;
+}
+
 void tcpd_child (tcpd const *t, int fd, ip46full const *peer, uint16_t port, int proxied, rule const *r)
 {
   ip46full remote = *peer, local ;
@@ -153,23 +177,45 @@ void tcpd_child (tcpd const *t, int fd, ip46full const *peer, uint16_t port, int
     dcr_ip46_unmap(&local) ;
   }
   if (ndelay_off(0) < 0) strerr_diefu1sys(111, "set the socket blocking") ;
-
   {
-    size_t envlen = r ? r->envlen : 0 ;
-    char modifs[256 + envlen] ;
-    char fip[IP46_FMT] ;
-    char fport[UINT16_FMT] ;
-    size_t m = 0 ;
-    m += addvar(modifs + m, "PROTO", "TCP") ;
-    fmt_ip(fip, &remote) ; m += addvar(modifs + m, "TCPREMOTEIP", fip) ;
-    fport[uint16_fmt(fport, remoteport)] = 0 ; m += addvar(modifs + m, "TCPREMOTEPORT", fport) ;
-    fmt_ip(fip, &local) ; m += addvar(modifs + m, "TCPLOCALIP", fip) ;
-    fport[uint16_fmt(fport, localport)] = 0 ; m += addvar(modifs + m, "TCPLOCALPORT", fport) ;
-    /* not known here: make sure nothing stale is inherited */
-    memcpy(modifs + m, "TCPREMOTEHOST\0TCPREMOTEINFO\0TCPLOCALHOST", 41) ; m += 41 ;
-    /* the rule's variables come last: they win */
-    if (envlen) memcpy(modifs + m, t->rules->r.data.s + r->env, envlen) ;
-    m += envlen ;
+    char modifs[TCPD_MODIFS_MAX + (r ? r->envlen : 0)] ;
+    size_t m = modifs_fill(modifs, t, &remote, remoteport, &local, localport, r) ;
     xmexec_n(t->argv, modifs, m, 8 + (r ? r->envn : 0)) ;
   }
+}
+
+/* Without a PROXY header there is nothing to do between the fork and
+   the exec that the parent cannot do first, so the child is made with
+   posix_spawn (a vfork): no copy of the parent's page tables, which is
+   most of what a fork costs on a virtual machine (doc/dcr-tcpd.md). */
+pid_t tcpd_spawn (tcpd const *t, int fd, ip46full const *peer, uint16_t port, rule const *r)
+{
+  ip46full local ;
+  uint16_t localport ;
+  posix_spawn_file_actions_t fa ;
+  posix_spawnattr_t attr ;
+  sigset_t none ;
+  size_t envlen = env_len((char const *const *)environ), modifn = 8 + (r ? r->envn : 0) ;
+  char modifs[TCPD_MODIFS_MAX + (r ? r->envlen : 0)] ;
+  char const *envp[envlen + modifn + 1] ;
+  size_t m ;
+  pid_t pid ;
+  int e ;
+  if (socket_local46(fd, &local, &localport) < 0 || ndelay_off(fd) < 0) return -1 ;
+  dcr_ip46_unmap(&local) ;
+  m = modifs_fill(modifs, t, peer, port, &local, localport, r) ;
+  if (!env_mergen(envp, envlen + modifn + 1, (char const *const *)environ, envlen, modifs, m, modifn)) return (errno = E2BIG, -1) ;
+  sigemptyset(&none) ;
+  if ((e = posix_spawn_file_actions_init(&fa))) return (errno = e, -1) ;
+  if ((e = posix_spawnattr_init(&attr))) { posix_spawn_file_actions_destroy(&fa) ; return (errno = e, -1) ; }
+  /* dup2 clears close-on-exec on 0 and 1; fd itself is close-on-exec */
+  e = posix_spawn_file_actions_adddup2(&fa, fd, 0) ;
+  if (!e) e = posix_spawn_file_actions_adddup2(&fa, fd, 1) ;
+  if (!e) e = posix_spawnattr_setsigmask(&attr, &none) ;   /* selfpipe blocks its signals */
+  if (!e) e = posix_spawnattr_setflags(&attr, POSIX_SPAWN_SETSIGMASK) ;
+  if (!e) e = posix_spawnp(&pid, t->argv[0], &fa, &attr, (char *const *)t->argv, (char *const *)envp) ;
+  posix_spawnattr_destroy(&attr) ;
+  posix_spawn_file_actions_destroy(&fa) ;
+  if (e) return (errno = e, -1) ;
+  return pid ;
 }

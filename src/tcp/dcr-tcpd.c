@@ -172,10 +172,10 @@ static void handle_signals (void)
 /* fork the child that becomes the program; the parent keeps count */
 static void spawn (int fd, ip46full const *peer, uint16_t port, int proxied, rule const *r)
 {
-  pid_t pid = fork() ;
+  pid_t pid = proxied ? fork() : tcpd_spawn(&child, fd, peer, port, r) ;
   if (pid < 0)
   {
-    dcr_log("event", "error", "error", "unable to fork", "errno", strerror(errno), (char *)0) ;
+    dcr_log("event", "error", "error", proxied ? "unable to fork" : "unable to spawn", "errno", strerror(errno), (char *)0) ;
     tcpd_refuse(fd, refusemsg, refuselen) ;
     return ;
   }

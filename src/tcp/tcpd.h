@@ -27,6 +27,9 @@ struct tcpd_s
    matched them: r is the rule that matched, or 0). Sets the UCSPI
    environment and execs the program, or exits. */
 extern void tcpd_child (tcpd const *t, int fd, ip46full const *peer, uint16_t port, int proxied, rule const *r) gccattr_noreturn ;
+/* the program started without a fork, for a connection without a PROXY
+   header: its pid, or -1 (errno) */
+extern pid_t tcpd_spawn (tcpd const *t, int fd, ip46full const *peer, uint16_t port, rule const *r) ;
 
 /* Send a line (already ending in CRLF) without ever blocking, and close. */
 extern void tcpd_refuse (int fd, char const *line, size_t len) ;
