@@ -215,7 +215,9 @@ static int line (walker *k, char const *s, size_t n, size_t off, size_t len)
       {
         fpart *m = P(k, k->stack[d]) ;
         m->closed = 1 ;
-        m->closeoff = off ? off - 1 : off ;
+        /* the LF before the delimiter is the delimiter's, unless the
+           body is empty and that LF ends the header */
+        m->closeoff = off > m->body ? off - 1 : off ;
         k->depth = d ;
         k->cur = d ? k->stack[d] : -1 ;   /* its epilogue: still in it, as a part of its parent */
         return 1 ;
