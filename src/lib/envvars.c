@@ -80,7 +80,8 @@ int dcr_envelope_from_vars (dcr_envelope *e, dcr_getvar_fn *get, void *ctx, char
   }
   hasbody = word(sa, get("SMTP_BODY", ctx), &bodyoff) ;
   if (hasbody == -1) return (*why = "SMTP_BODY", -1) ;
-  hasret = hasbody < -1 ? -2 : word(sa, get("SMTP_DSN_RET", ctx), &retoff) ;
+  if (hasbody < -1) return 0 ;
+  hasret = word(sa, get("SMTP_DSN_RET", ctx), &retoff) ;
   if (hasret == -1) return (*why = "SMTP_DSN_RET", -1) ;
   if (hasret < -1) return 0 ;
 

@@ -44,6 +44,12 @@ static void fail (job *j, char const *what, int e)
   j->step = STEP_FAILED ;
 }
 
+/* a sync failed: every job that had reached step fails with it */
+static void fail_all (job **jobs, unsigned int n, unsigned int step, char const *what, int e)
+{
+  for (unsigned int i = 0 ; i < n ; i++) if (jobs[i]->step == step) fail(jobs[i], what, e) ;
+}
+
 static void refuse (job *j, char kind, char const *text, char const *why)
 {
   size_t n = strlen(text), k = why ? strlen(why) : 0 ;
@@ -75,7 +81,7 @@ static void prepare (job *j, uint64_t now)
   char const *why ;
   ssize_t r = netstring_decode(&text, j->in.s, j->in.len) ;
   j->step = STEP_NONE ;
-  dcr_qid_make(j->id) ;
+  memcpy(j->id, "-", 2) ;   /* for the log, until the envelope names one */
   if (r < 0 || (size_t)r != j->in.len) { refuse(j, 'Z', "451 4.3.0 malformed submission", 0) ; goto end ; }
   if (!dcr_envelope_parse(&e, text.s, text.len)) { refuse(j, 'D', "550 5.5.0 bad envelope: ", "malformed") ; goto end ; }
   why = dcr_envelope_check(&e) ;
@@ -86,6 +92,7 @@ static void prepare (job *j, uint64_t now)
   if (!S_ISREG(st.st_mode) || st.st_nlink) { refuse(j, 'X', "not an unlinked file", 0) ; goto end ; }
   if ((st.st_mode & 07777) != DCR_QUEUE_FILEMODE && fchmod(j->mfd, DCR_QUEUE_FILEMODE) < 0) { fail(j, "fchmod message", errno) ; goto end ; }
   if (dcr_qid_valid(e.id)) memcpy(j->id, e.id, DCR_QID_LEN + 1) ;
+  else dcr_qid_make(j->id) ;
   if (!dcr_queue_linkmess(j->mfd, 0, j->id, j->messpath))
   {
     if (errno == EXDEV) refuse(j, 'X', "on another file system", 0) ;
@@ -140,12 +147,7 @@ void commit_batch (job **jobs, unsigned int n, int queuefd, int newfd)
   }
   if (!live) return ;
   /* 1: every message file, bucket and envelope of the batch durable */
-  if (syncfs(queuefd) < 0)
-  {
-    int e = errno ;
-    for (i = 0 ; i < n ; i++) if (jobs[i]->step == STEP_WRITTEN) fail(jobs[i], "syncfs", e) ;
-    return ;
-  }
+  if (syncfs(queuefd) < 0) { fail_all(jobs, n, STEP_WRITTEN, "syncfs", errno) ; return ; }
   /* 2: visible to the runner */
   for (i = 0 ; i < n ; i++)
     if (jobs[i]->step == STEP_WRITTEN)
@@ -154,12 +156,7 @@ void commit_batch (job **jobs, unsigned int n, int queuefd, int newfd)
       else jobs[i]->step = STEP_RENAMED ;
     }
   /* 3: the names in new/ durable */
-  if (fsync(newfd) < 0)
-  {
-    int e = errno ;
-    for (i = 0 ; i < n ; i++) if (jobs[i]->step == STEP_RENAMED) fail(jobs[i], "fsync new dir", e) ;
-    return ;
-  }
+  if (fsync(newfd) < 0) { fail_all(jobs, n, STEP_RENAMED, "fsync new dir", errno) ; return ; }
   for (i = 0 ; i < n ; i++)
     if (jobs[i]->step == STEP_RENAMED)
     {

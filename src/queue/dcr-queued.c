@@ -72,6 +72,7 @@ static void accept_all (int lsock, unsigned int timeout)
     if (!j) { fd_close(s) ; return ; }
     j->sock = s ;
     j->mfd = -1 ;
+    j->readable = 1 ;
     tain_addsec_g(&j->deadline, timeout) ;
     jobs[njobs++] = j ;
   }
@@ -164,10 +165,11 @@ int main (int argc, char const *const *argv)
   tain_now_set_stopwatch_g() ;
   while (!stopping || njobs)
   {
-    unsigned int i, n = 0, nb = 0 ;
+    unsigned int i, n = 0, nb = 0, first ;
     tain deadline = TAIN_INFINITE ;
     x[n].fd = sfd ; x[n++].events = IOPAUSE_READ ;
     if (!stopping && njobs < maxjobs) { x[n].fd = lsock ; x[n++].events = IOPAUSE_READ ; }
+    first = n ;
     for (i = 0 ; i < njobs ; i++)
     {
       x[n].fd = jobs[i]->sock ; x[n++].events = IOPAUSE_READ ;
@@ -182,13 +184,14 @@ int main (int argc, char const *const *argv)
       unlink(DCR_SUBMIT_SOCKET) ;
       dcr_log("event", "stopping", (char *)0) ;
     }
+    /* only the clients iopause named are read, and the new ones, whose
+       submission is often there already */
+    for (i = 0 ; i < njobs ; i++) jobs[i]->readable = !!x[first + i].revents ;
     if (!stopping && njobs < maxjobs && x[1].revents) accept_all(lsock, timeout) ;
-    /* every client with something to read: read it all (they are new
-       ones too, iopause will say so next round) */
     for (i = 0 ; i < njobs ; )
     {
       job *j = jobs[i] ;
-      if (!j->done && !take(j)) { job_close(i) ; continue ; }
+      if (!j->done && j->readable && !take(j)) { job_close(i) ; continue ; }
       if (!j->done && !tain_less(&STAMP, &j->deadline)) { job_close(i) ; continue ; }
       if (j->done) batch[nb++] = j ;
       i++ ;

@@ -21,6 +21,7 @@ struct job_s
   stralloc in ;               /* the netstring as read */
   tain deadline ;
   unsigned int done : 1 ;     /* all read: in the next batch */
+  unsigned int readable : 1 ; /* iopause named it this round (or it is new) */
   /* commit.c */
   unsigned int step ;         /* how far it went */
   char id[DCR_QID_LEN + 1] ;

@@ -167,23 +167,20 @@ static int readreply (int fd, char *buf, size_t max, size_t *len, tain const *de
   }
 }
 
-static pid_t spawn (smtpd *s, int *rfd)
+static pid_t spawn (smtpd *s, stralloc const *modifs, int *rfd)
 {
-  stralloc modifs = STRALLOC_ZERO ;
   int p[2] ;
   pid_t pid ;
-  if (!envmodifs(s, &modifs)) return -1 ;
-  if (lseek(s->spool, 0, SEEK_SET) < 0 || pipe2(p, O_CLOEXEC) < 0) { stralloc_free(&modifs) ; return -1 ; }
+  if (lseek(s->spool, 0, SEEK_SET) < 0 || pipe2(p, O_CLOEXEC) < 0) return -1 ;
   pid = fork() ;
-  if (pid < 0) { close(p[0]) ; close(p[1]) ; stralloc_free(&modifs) ; return -1 ; }
+  if (pid < 0) { close(p[0]) ; close(p[1]) ; return -1 ; }
   if (!pid)
   {
     if (fd_move(1, p[1]) < 0 || fd_copy(0, s->spool) < 0) _exit(111) ;
     signal(SIGPIPE, SIG_DFL) ;
-    xmexec_m(s->prog, modifs.s, modifs.len) ;
+    xmexec_m(s->prog, modifs->s, modifs->len) ;
   }
   close(p[1]) ;
-  stralloc_free(&modifs) ;
   *rfd = p[0] ;
   return pid ;
 }
@@ -257,15 +254,15 @@ static char const *getvar (char const *name, void *ctx)
 /* dcr-enqueue built in: the spool file to the queue's writer. 0 when the
    program is to run after all: no writer, or an envelope it would refuse
    (so that the refusal is dcr-enqueue's own) */
-static int builtin (smtpd *s, char *reply)
+static int builtin (smtpd *s, stralloc *modifs, char *reply)
 {
-  stralloc modifs = STRALLOC_ZERO, text = STRALLOC_ZERO ;
+  stralloc text = STRALLOC_ZERO ;
   dcr_envelope e = DCR_ENVELOPE_ZERO ;
   char line[DCR_SUBMIT_LINEMAX] ;
   char const *why ;
   struct stat st ;
   int r = -1 ;
-  if (!envmodifs(s, &modifs) || dcr_envelope_from_vars(&e, &getvar, &modifs, &why) <= 0 || fstat(s->spool, &st) < 0) goto end ;
+  if (dcr_envelope_from_vars(&e, &getvar, modifs, &why) <= 0 || fstat(s->spool, &st) < 0) goto end ;
   e.id = s->id ;
   e.size = st.st_size ;
   if (!dcr_envelope_fmt(&text, &e)) goto end ;
@@ -277,7 +274,6 @@ static int builtin (smtpd *s, char *reply)
  end:
   dcr_envelope_free(&e) ;
   stralloc_free(&text) ;
-  stralloc_free(&modifs) ;
   return r >= 0 ;
 }
 
@@ -287,9 +283,15 @@ void smtpd_deliver (smtpd *s, char *reply)
   size_t len = 0 ;
   int rfd, wstat = 0 ;
   tain deadline, left ;
-  pid_t pid ;
-  if (s->queuedir && builtin(s, reply)) return ;
-  pid = spawn(s, &rfd) ;
+  stralloc modifs = STRALLOC_ZERO ;
+  pid_t pid = -1 ;
+  /* the variables of the chain, made once for the built-in and the child */
+  if (envmodifs(s, &modifs))
+  {
+    if (s->queuedir && builtin(s, &modifs, reply)) { stralloc_free(&modifs) ; return ; }
+    pid = spawn(s, &modifs, &rfd) ;
+  }
+  stralloc_free(&modifs) ;
   if (pid < 0)
   {
     dcr_log("event", "child-error", "id", s->id, "error", strerror(errno), (char *)0) ;

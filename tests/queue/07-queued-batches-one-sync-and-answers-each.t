@@ -184,7 +184,7 @@ def main():
             f.close()
 
             fd = spool(q.p('tmp'), b'Subject: raw\n\nbody\n')
-            is_(raw_submit(q, fd, netstring(envtext())[:-5], close_early=True), None, 'a client cut off half-way...')
+            raw_submit(q, fd, netstring(envtext())[:-5], close_early=True)   # cut off half-way
             time.sleep(0.3)
             like(raw_submit(q, fd, b'12:abc'), r'^Z 451 4\.3\.0 malformed submission\n$', 'a short netstring: Z 451')
             like(raw_submit(q, fd, netstring(b'dcr-envelope\t1\nid\tnope\n')), r'^D 550 5\.5\.0 bad envelope: ',
@@ -198,7 +198,8 @@ def main():
             like(raw_submit(q, nfd, netstring(envtext())), r'^X ', 'a linked file: X, write it yourself')
             os.close(nfd)
             os.close(fd)
-            is_(set(q.ids()) - before, {o.decode().strip()}, 'none of these committed anything but the copy')
+            is_(set(q.ids()) - before, {o.decode().strip()},
+                'none of these (the cut-off one included) committed anything; only the copy is there')
             is_(q.orphans(), [], 'and left no message behind')
 
         if STRACE:
