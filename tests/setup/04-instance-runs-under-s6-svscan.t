@@ -36,6 +36,12 @@ def send(host, port, rcpts):
         s.close()
 
 
+def in_queue(inst, qid):
+    """an envelope for qid in new/, or in env/NN/ where the runner moves it"""
+    return (os.path.exists(os.path.join(inst, 'queue', 'new', qid)) or
+            os.path.exists(os.path.join(inst, 'queue', 'env', qid_bucket(qid), qid)))
+
+
 def main():
     if not shutil.which('s6-svscan') or not os.path.exists('/usr/bin/execlineb'):
         skip('s6 or execline is not installed', 1)
@@ -80,8 +86,7 @@ def main():
         is_(data[0], 250, 'the message is accepted: %r' % (data,))
         qid = queued_id(data[1])
         ok(qid, 'the reply gives the queue id')
-        ok(qid and os.path.exists(os.path.join(inst, 'queue', 'new', qid)),
-           'the message is in DIR/queue/new')
+        ok(qid and in_queue(inst, qid), 'the message is in DIR/queue (new/, or env/ once the runner took it)')
         current = os.path.join(inst, 'log', os.path.basename(svc), 'current')
         got = wait_for(current, 'id=%s' % qid)
         if not ok(qid and 'id=%s' % qid in got,
@@ -91,8 +96,7 @@ def main():
         if v6:
             banner, codes, data = send('::1', port6, ['user@example.test'])
             qid6 = queued_id(data[1])
-            ok(data[0] == 250 and qid6 and
-               os.path.exists(os.path.join(inst, 'queue', 'new', qid6)),
+            ok(data[0] == 250 and qid6 and in_queue(inst, qid6),
                'the [::1] listener queues too: %r' % (data,))
         else:
             skip('no IPv6 loopback', 1)
