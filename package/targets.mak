@@ -23,6 +23,7 @@ LIBDCR_SRCS := \
   src/lib/queue.c \
   src/lib/envvars.c \
   src/lib/submit.c \
+  src/lib/pool.c \
   src/lib/envelope.c \
   src/lib/cidr.c \
   src/lib/routes.c \
@@ -39,13 +40,13 @@ LIBDCR_SRCS := \
   src/lib/mime.c \
   src/lib/mimefield.c
 
-dcr-tcpd_SRCS := src/tcp/dcr-tcpd.c src/tcp/child.c src/tcp/rules.c src/tcp/proxy.c src/tcp/conntable.c
+dcr-tcpd_SRCS := src/tcp/dcr-tcpd.c src/tcp/child.c src/tcp/workers.c src/tcp/rules.c src/tcp/proxy.c src/tcp/conntable.c
 dcr-tcpd_LIBS := $(LDLIBS_SKA)
 
 dcr-tlsd_SRCS := src/tls/dcr-tlsd.c src/tls/certs.c src/tls/pump.c src/tls/env.c
 dcr-tlsd_LIBS := $(LDLIBS_TLS) $(LDLIBS_SKA)
 
-dcr-smtpd_SRCS := src/smtpd/dcr-smtpd.c src/smtpd/session.c src/smtpd/envelope.c src/smtpd/message.c src/smtpd/data.c src/smtpd/child.c src/smtpd/io.c src/smtpd/starttls.c src/smtpd/auth.c src/smtpd/sasl.c
+dcr-smtpd_SRCS := src/smtpd/dcr-smtpd.c src/smtpd/pool.c src/smtpd/session.c src/smtpd/envelope.c src/smtpd/message.c src/smtpd/data.c src/smtpd/child.c src/smtpd/io.c src/smtpd/starttls.c src/smtpd/auth.c src/smtpd/sasl.c
 dcr-smtpd_LIBS := $(LDLIBS_SKA)
 
 dcr-enqueue_SRCS := src/queue/dcr-enqueue.c

@@ -18,14 +18,26 @@
 
 #include <dcr/log.h>
 #include <dcr/conf.h>
+#include <dcr/pool.h>
 #include "smtpd.h"
 
 #define USAGE "dcr-smtpd [ -c confdir ] [ -h hostname ] [ -a checkpassword ] [ -r ] [ -s maxsize ] [ -n maxrcpt ] [ -1 ] [ -R routes ] [ -g greetdelay ] [ -e maxerrors ] [ -t timeout ] [ -T datatimeout ] [ -S spooldir ] [ -E ] prog..."
 #define dieusage() strerr_dieusage(100, USAGE)
 
+/* What the command line says; a null pointer: not given. */
+typedef struct opts_s opts ;
+struct opts_s
+{
+  char const *confdir, *hostname, *routes, *spooldir, *checker ;
+  int authrequired, onedomain, nobuiltin ;
+  char const *size, *rcpt, *greet ;
+  unsigned long long maxerrors, timeout, datatimeout ;
+} ;
+
 static char inbuf[SMTPD_INSIZE] ;
 static char outbuf[SMTPD_OUTSIZE] ;
 static smtpd s ;
+static opts cmdline = { .maxerrors = 10, .timeout = 300, .datatimeout = 600 } ;
 
 /* DIR/name, first line, trimmed, into buf; 0 if the file is missing */
 static int conffile (char const *dir, char const *name, char *buf, size_t max)
@@ -80,16 +92,6 @@ static char const *basename_of (char const *path)
   return slash ? slash + 1 : path ;
 }
 
-/* What the command line says; a null pointer: not given. */
-typedef struct opts_s opts ;
-struct opts_s
-{
-  char const *confdir, *hostname, *routes, *spooldir, *checker ;
-  int authrequired, onedomain, nobuiltin ;
-  char const *size, *rcpt, *greet ;
-  unsigned long long maxerrors, timeout, datatimeout ;
-} ;
-
 static int options (int argc, char const *const *argv, opts *o)
 {
   subgetopt l = SUBGETOPT_ZERO ;
@@ -119,8 +121,9 @@ static int options (int argc, char const *const *argv, opts *o)
   return l.ind ;
 }
 
-/* options, then confdir files, then defaults */
-static unsigned long long configure (opts *o, smtpd *ss)
+/* options, then confdir files, then defaults; again for each session of
+   a pre-started process, which sees conf/ as a new process would */
+static unsigned int configure (opts *o, smtpd *ss)
 {
   static char namebuf[256] ;
   unsigned long long maxsize = 52428800, maxrcpt = 1000, greetdelay = 0, onedomain = 0 ;
@@ -128,12 +131,13 @@ static unsigned long long configure (opts *o, smtpd *ss)
   if (o->rcpt) maxrcpt = num(o->rcpt) ; else confnum(o->confdir, "max-rcpt", &maxrcpt) ;
   if (o->onedomain) onedomain = 1 ; else confnum(o->confdir, "one-domain", &onedomain) ;
   if (o->greet) greetdelay = num(o->greet) ; else confnum(o->confdir, "greet-delay", &greetdelay) ;
-  if (!o->hostname && o->confdir && conffile(o->confdir, "hostname", namebuf, sizeof(namebuf)) && namebuf[0]) o->hostname = namebuf ;
-  if (!o->hostname)
+  static stralloc sysname = STRALLOC_ZERO ;
+  char const *hostname = o->hostname ;
+  if (!hostname && o->confdir && conffile(o->confdir, "hostname", namebuf, sizeof(namebuf)) && namebuf[0]) hostname = namebuf ;
+  if (!hostname)
   {
-    stralloc sa = STRALLOC_ZERO ;
-    if (sagethostname(&sa) < 0 || !sa.len || !stralloc_0(&sa)) strerr_diefu1sys(111, "get hostname") ;
-    o->hostname = sa.s ;
+    if (!sysname.len && (sagethostname(&sysname) < 0 || !sysname.len || !stralloc_0(&sysname))) strerr_diefu1sys(111, "get hostname") ;
+    hostname = sysname.s ;
   }
   if (!o->routes && o->confdir)
   {
@@ -146,7 +150,7 @@ static unsigned long long configure (opts *o, smtpd *ss)
   if (!maxsize || !maxrcpt || maxrcpt > 100000 || o->timeout < 1 || o->timeout > 86400
    || o->datatimeout < 1 || o->datatimeout > 86400 || greetdelay > 300000)
     strerr_dief1x(100, "a limit is out of range") ;
-  ss->hostname = o->hostname ;
+  ss->hostname = hostname ;
   ss->maxsize = maxsize ;
   ss->maxrcpt = maxrcpt ;
   ss->onedomain = !!onedomain ;
@@ -160,45 +164,60 @@ static unsigned long long configure (opts *o, smtpd *ss)
   return greetdelay ;
 }
 
+/* one connection on 0 and 1, its UCSPI-TCP variables in the environment */
+static void session (smtpd *ss)
+{
+  ss->spool = -1 ;
+  ss->remoteip = printable(getenv("TCPREMOTEIP")) ;
+  ss->remoteport = printable(getenv("TCPREMOTEPORT")) ;
+  ss->remotehost = printable(getenv("TCPREMOTEHOST")) ;
+  ss->relayclient = !!getenv("RELAYCLIENT") ;
+  ss->authnotls = !!getenv("AUTH_WITHOUT_TLS") ;   /* a trusted net, by dcr-tcpd's rules */
+  smtpd_tls_init(ss) ;
+  dcr_line_init(&ss->line) ;
+  ndelay_on(0) ;
+  ndelay_on(1) ;
+  buffer_init(&ss->in, &buffer_read, 0, inbuf, sizeof(inbuf)) ;
+  buffer_init(&ss->out, &buffer_write, 1, outbuf, sizeof(outbuf)) ;
+
+  dcr_log("event", "connect", "ip", ss->remoteip, "port", ss->remoteport, "relayclient", ss->relayclient ? "1" : "0",
+    "tls", ss->tls ? getenv("SSL_CIPHER") : ss->ctlfd >= 0 ? "starttls" : "no", (char *)0) ;
+  greet(ss->greetdelay) ;
+  smtpd_put3(ss, "220 ", ss->hostname, " ESMTP dcrouter") ;   /* out at the first read */
+  smtpd_loop(ss) ;
+}
+
+static void prestarted_session (smtpd *ss)
+{
+  ss->greetdelay = configure(&cmdline, ss) ;
+  session(ss) ;
+}
+
 int main (int argc, char const *const *argv)
 {
-  opts o = { .maxerrors = 10, .timeout = 300, .datatimeout = 600 } ;
-  unsigned long long greetdelay ;
+  char const *pool ;
   PROG = "dcr-smtpd" ;
   {
-    int n = options(argc, argv, &o) ;
+    int n = options(argc, argv, &cmdline) ;
     argc -= n ; argv += n ;
   }
   if (!argc) dieusage() ;
-  greetdelay = configure(&o, &s) ;
+  s.greetdelay = configure(&cmdline, &s) ;
 
   s.prog = argv ;
   /* "dcr-enqueue QUEUE" as the whole chain runs built in: handed to the
      queue's writer, without a fork and an exec (doc/dcr-smtpd.md) */
-  if (!o.nobuiltin && argc == 2 && argv[1][0] && !strcmp(basename_of(argv[0]), "dcr-enqueue"))
+  if (!cmdline.nobuiltin && argc == 2 && argv[1][0] && !strcmp(basename_of(argv[0]), "dcr-enqueue"))
     s.queuedir = argv[1] ;
   s.spool = -1 ;
-  s.remoteip = printable(getenv("TCPREMOTEIP")) ;
-  s.remoteport = printable(getenv("TCPREMOTEPORT")) ;
-  s.remotehost = printable(getenv("TCPREMOTEHOST")) ;
-  s.relayclient = !!getenv("RELAYCLIENT") ;
-  s.authnotls = !!getenv("AUTH_WITHOUT_TLS") ;   /* a trusted net, by dcr-tcpd's rules */
-  smtpd_tls_init(&s) ;
-  dcr_line_init(&s.line) ;
-  if (o.routes && !dcr_routes_load(&s.routes, o.routes))
-    dcr_routes_logerror(&s.routes, o.routes, "no domain is local") ;
+  s.routesfile = cmdline.routes ;
+  smtpd_routes_fresh(&s) ;
 
   if (!sig_ignore(SIGPIPE)) strerr_diefu1sys(111, "ignore SIGPIPE") ;
   smtpd_catch_term() ;
-  ndelay_on(0) ;
-  ndelay_on(1) ;
   tain_now_set_stopwatch_g() ;
-  buffer_init(&s.in, &buffer_read, 0, inbuf, sizeof(inbuf)) ;
-  buffer_init(&s.out, &buffer_write, 1, outbuf, sizeof(outbuf)) ;
-
-  dcr_log("event", "connect", "ip", s.remoteip, "port", s.remoteport, "relayclient", s.relayclient ? "1" : "0",
-    "tls", s.tls ? getenv("SSL_CIPHER") : s.ctlfd >= 0 ? "starttls" : "no", (char *)0) ;
-  greet(greetdelay) ;
-  smtpd_put3(&s, "220 ", s.hostname, " ESMTP dcrouter") ;   /* out at the first read */
-  smtpd_loop(&s) ;
+  pool = getenv(DCR_POOL_VAR) ;
+  if (pool) smtpd_pool(&s, pool, &prestarted_session) ;   /* started by dcr-tcpd -P */
+  session(&s) ;
+  return 0 ;
 }

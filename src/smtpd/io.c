@@ -23,12 +23,19 @@ static void deadline (tain *d, unsigned int secs)
   tain_addsec_g(d, secs) ;
 }
 
-void smtpd_exit (smtpd *s, char const *reason)
+static void logdisconnect (smtpd const *s, char const *reason)
 {
   char n[UINT_FMT], e[UINT_FMT] ;
   n[uint_fmt(n, s->nmsg)] = 0 ;
   e[uint_fmt(e, s->errors)] = 0 ;
   dcr_log("event", "disconnect", "ip", s->remoteip, "msgs", n, "errors", e, "reason", reason, (char *)0) ;
+}
+
+/* the end of a session; a pre-started one goes on to the next (pool.c) */
+void smtpd_exit (smtpd *s, char const *reason)
+{
+  logdisconnect(s, reason) ;
+  smtpd_pool_jump() ;
   _exit(0) ;
 }
 
@@ -98,7 +105,13 @@ static void onterm (int sig)
   terminating = 1 ;
   if (!idle) return ;
   { ssize_t w = write(1, shutdown_reply, sizeof(shutdown_reply) - 1) ; (void)w ; }
-  smtpd_exit(idle_session, "shutdown") ;
+  logdisconnect(idle_session, "shutdown") ;
+  _exit(0) ;   /* never a jump out of a handler, pre-started or not */
+}
+
+int smtpd_terminating (void)
+{
+  return terminating ;
 }
 
 void smtpd_catch_term (void)

@@ -4,6 +4,7 @@
 
 #include <stddef.h>
 #include <sys/types.h>
+#include <sys/stat.h>
 
 #include <skalibs/gccattributes.h>
 #include <skalibs/buffer.h>
@@ -46,6 +47,10 @@ struct smtpd_s
   char const *const *prog ;
   char const *queuedir ;          /* the built-in dcr-enqueue's queue; 0: always exec prog */
   dcr_routes routes ;  /* relay control: the domains we accept from anyone */
+  char const *routesfile ;        /* 0: none */
+  struct stat routesst ;          /* the file routes was loaded from */
+  int routesloaded ;
+  unsigned int greetdelay ;       /* ms */
 
   /* TLS and AUTH */
   char const *checker ;           /* checkpassword program; 0: no AUTH */
@@ -101,6 +106,12 @@ extern void smtpd_fill_data (smtpd *) ;
 extern void smtpd_catch_term (void) ;
 extern void smtpd_stopping (smtpd *) ;
 extern void smtpd_exit (smtpd *, char const *) gccattr_noreturn ;
+extern int smtpd_terminating (void) ;   /* SIGTERM came */
+
+/* pool.c: pre-started sessions (dcr-tcpd -P) */
+extern void smtpd_pool (smtpd *, char const *, void (*)(smtpd *)) gccattr_noreturn ;
+extern void smtpd_pool_jump (void) ;    /* returns only when not pre-started */
+extern void smtpd_routes_fresh (smtpd *) ;
 
 /* session.c: the command loop */
 extern void smtpd_loop (smtpd *) gccattr_noreturn ;

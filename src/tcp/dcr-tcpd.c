@@ -28,8 +28,9 @@
 #include "conntable.h"
 #include "rules.h"
 #include "tcpd.h"
+#include "workers.h"
 
-#define USAGE "dcr-tcpd -k -r rulesfile | dcr-tcpd [ -v ] [ -c maxconns ] [ -C maxperip ] [ -r rulesfile ] [ -m refusemsg ] [ -p cidr[,cidr...] ] [ -t proxytimeout ] [ -b backlog ] [ -d notif ] host port prog..."
+#define USAGE "dcr-tcpd -k -r rulesfile | dcr-tcpd [ -v ] [ -c maxconns ] [ -C maxperip ] [ -r rulesfile ] [ -m refusemsg ] [ -p cidr[,cidr...] ] [ -t proxytimeout ] [ -b backlog ] [ -d notif ] [ -P spare [ -u maxuse ] ] host port prog..."
 #define dieusage() strerr_dieusage(100, USAGE)
 
 #define MAXCONNS_LIMIT 100000
@@ -47,6 +48,8 @@ static dcr_longopt const longopts[] =
   { "notify-fd", 'd', 1 },
   { "verbose", 'v', 0 },
   { "check-rules", 'k', 0 },
+  { "prestart", 'P', 1 },
+  { "max-use", 'u', 1 },
   { 0, 0, 0 }
 } ;
 
@@ -62,6 +65,8 @@ static conntable conns ;
 static int lfd = -1 ;            /* the listening socket; -1 once stopping */
 static int listen6 ;
 static tain acceptpause ;        /* out of descriptors: stop accepting until then */
+static workers pool ;            /* -P: pre-started sessions; spare 0: none */
+static iopause_fd *pollfds ;
 
 /* a decimal number and nothing else */
 static int scan_u32 (char const *s, uint32_t *u)
@@ -128,6 +133,7 @@ static void reap (void)
     pid_t pid = wait_nohang(&wstat) ;
     if (pid < 0 && errno != ECHILD) strerr_diefu1sys(111, "wait") ;
     if (pid <= 0) break ;
+    if (pool.spare || pool.n) workers_reaped(&pool, pid, wstat) ;
     if (!conntable_remove(&conns, pid, &a)) continue ;
     if (child.verbose)
     {
@@ -161,12 +167,45 @@ static void handle_signals (void)
       /* sessions are told too: dcr-smtpd closes an idle session with
          421 and finishes a message in progress (doc/dcr-tcpd.md) */
       stop_listening() ;
+      pool.spare = 0 ;
+      workers_retire(&pool) ;   /* the idle ones exit at EOF */
       conntable_kill(&conns, SIGTERM) ;
       conntable_kill(&conns, SIGCONT) ;
       break ;
-    case SIGHUP : if (rf.path) rulesfile_check(&rf, 1) ; break ;
+    case SIGHUP :
+      if (rf.path) rulesfile_check(&rf, 1) ;
+      /* the sessions started from now on read conf/ afresh */
+      if (lfd >= 0) workers_retire(&pool) ;
+      break ;
     default : break ;
   }
+}
+
+static void log_connect (pid_t pid, ip46full const *peer, uint16_t port, int proxied, int pooled)
+{
+  char fpid[PID_FMT], fip[IP46_FMT], fport[UINT16_FMT], fconns[UINT32_FMT] ;
+  fpid[pid_fmt(fpid, pid)] = 0 ;
+  fip[ip46full_fmt(fip, peer)] = 0 ;
+  fport[uint16_fmt(fport, port)] = 0 ;
+  fconns[uint32_fmt(fconns, conns.n)] = 0 ;
+  dcr_log("event", "connect", "pid", fpid, "ip", fip, "port", fport, "conns", fconns,
+    proxied ? "proxy" : pooled ? "prestarted" : (char *)0, "1", (char *)0) ;
+}
+
+/* -P: to an idle pre-started session; 0 if there is none to take it */
+static int hand (int fd, ip46full const *peer, uint16_t port, rule const *r)
+{
+  int i = workers_take(&pool) ;
+  if (i < 0) return 0 ;
+  if (!tcpd_hand(&child, pool.w[i].sock, fd, peer, port, r))
+  {
+    workers_drop(&pool, i) ;
+    return 0 ;
+  }
+  fd_close(fd) ;
+  conntable_add(&conns, pool.w[i].pid, peer) ;
+  if (child.verbose) log_connect(pool.w[i].pid, peer, port, 0, 1) ;
+  return 1 ;
 }
 
 /* fork the child that becomes the program; the parent keeps count */
@@ -182,16 +221,7 @@ static void spawn (int fd, ip46full const *peer, uint16_t port, int proxied, rul
   if (!pid) tcpd_child(&child, fd, peer, port, proxied, r) ;
   fd_close(fd) ;
   conntable_add(&conns, pid, peer) ;
-  if (child.verbose)
-  {
-    char fpid[PID_FMT], fip[IP46_FMT], fport[UINT16_FMT], fconns[UINT32_FMT] ;
-    fpid[pid_fmt(fpid, pid)] = 0 ;
-    fip[ip46full_fmt(fip, peer)] = 0 ;
-    fport[uint16_fmt(fport, port)] = 0 ;
-    fconns[uint32_fmt(fconns, conns.n)] = 0 ;
-    dcr_log("event", "connect", "pid", fpid, "ip", fip, "port", fport, "conns", fconns,
-      proxied ? "proxy" : (char *)0, "1", (char *)0) ;
-  }
+  if (child.verbose) log_connect(pid, peer, port, proxied, 0) ;
 }
 
 static void new_connection (void)
@@ -231,7 +261,13 @@ static void new_connection (void)
     tcpd_log_refuse("deny", &peer, port, r) ;
     tcpd_refuse(fd, rf.r.data.s + r->msg, r->msglen) ;
   }
-  else spawn(fd, &peer, port, proxied, r) ;
+  /* a PROXY header is read by a forked child: it may take a while */
+  else if (!proxied && pool.spare && hand(fd, &peer, port, r)) workers_fill(&pool) ;
+  else
+  {
+    spawn(fd, &peer, port, proxied, r) ;
+    workers_fill(&pool) ;
+  }
 }
 
 static void listen_on (ip46full const *ip, uint16_t *port, uint32_t backlog)
@@ -287,19 +323,27 @@ static void log_start (ip46full const *ip, uint16_t port)
 /* until SIGTERM has closed the socket and the last session has ended */
 static void serve (int sigfd)
 {
-  while (lfd >= 0 || conns.n)
+  while (lfd >= 0 || conns.n || pool.n)
   {
-    iopause_fd x[2] = { { .fd = sigfd, .events = IOPAUSE_READ }, { .fd = lfd, .events = IOPAUSE_READ } } ;
-    unsigned int n = 1 ;
-    tain const *deadline = &tain_infinite ;
+    iopause_fd *x = pollfds ;
+    unsigned int n = 1, nw ;
+    tain deadline = tain_infinite ;
+    int accepting = 0 ;
+    x[0].fd = sigfd ; x[0].events = IOPAUSE_READ ;
     if (lfd >= 0)
     {
-      if (tain_future(&acceptpause)) deadline = &acceptpause ;
-      else n = 2 ;
+      if (tain_future(&acceptpause)) deadline = acceptpause ;
+      else { x[1].fd = lfd ; x[1].events = IOPAUSE_READ ; n = 2 ; accepting = 1 ; }
     }
-    if (iopause_g(x, n, deadline) < 0) strerr_diefu1sys(111, "iopause") ;
-    if (x[0].revents & (IOPAUSE_READ | IOPAUSE_EXCEPT)) handle_signals() ;
-    else if (n == 2 && x[1].revents & (IOPAUSE_READ | IOPAUSE_EXCEPT)) new_connection() ;
+    workers_expire(&pool, &deadline) ;
+    nw = workers_pollfds(&pool, x + n) ;
+    if (iopause_g(x, n + nw, &deadline) < 0) strerr_diefu1sys(111, "iopause") ;
+    if (x[0].revents & (IOPAUSE_READ | IOPAUSE_EXCEPT)) { handle_signals() ; continue ; }
+    /* first what the sessions said: a session that is ready again takes
+       the connection waiting behind it */
+    workers_events(&pool, x + n, nw, &conns) ;
+    if (accepting && x[1].revents & (IOPAUSE_READ | IOPAUSE_EXCEPT)) new_connection() ;
+    workers_fill(&pool) ;
   }
 }
 
@@ -311,14 +355,15 @@ int main (int argc, char const *const *argv)
   uint32_t notif = UINT32_MAX ;
   int sigfd ;
   int checkonly = 0 ;
+  uint32_t spare = 0, maxuse = 100 ;
   PROG = "dcr-tcpd" ;
 
-  argv = dcr_longopts(&argc, argv, longopts, "kvc:C:r:m:p:t:b:d:", USAGE) ;
+  argv = dcr_longopts(&argc, argv, longopts, "kvc:C:r:m:p:t:b:d:P:u:", USAGE) ;
   {
     subgetopt l = SUBGETOPT_ZERO ;
     for (;;)
     {
-      int opt = subgetopt_r(argc, argv, "kvc:C:r:m:p:t:b:d:", &l) ;
+      int opt = subgetopt_r(argc, argv, "kvc:C:r:m:p:t:b:d:P:u:", &l) ;
       if (opt == -1) break ;
       switch (opt)
       {
@@ -332,6 +377,8 @@ int main (int argc, char const *const *argv)
         case 't' : if (!scan_u32(l.arg, &child.proxytimeout) || !child.proxytimeout || child.proxytimeout > 3600000) dieusage() ; break ;
         case 'b' : if (!scan_u32(l.arg, &backlog) || !backlog || backlog > 65535) dieusage() ; break ;
         case 'd' : if (!scan_u32(l.arg, &notif) || notif > INT_MAX) dieusage() ; break ;
+        case 'P' : if (!scan_u32(l.arg, &spare) || spare > MAXCONNS_LIMIT) dieusage() ; break ;
+        case 'u' : if (!scan_u32(l.arg, &maxuse) || !maxuse) dieusage() ; break ;
         default : dieusage() ;
       }
     }
@@ -357,12 +404,18 @@ int main (int argc, char const *const *argv)
   if (notif != UINT32_MAX && fcntl((int)notif, F_GETFD) < 0) strerr_dief1sys(100, "notification descriptor") ;
   if (rf.path) rulesfile_init(&rf, rf.path) ;
   conntable_init(&conns, maxconns) ;
+  if (spare > maxconns) spare = maxconns ;
+  /* at most one per connection, and the spares while they age out */
+  workers_init(&pool, maxconns + spare, spare, maxuse, child.argv) ;
+  pollfds = malloc((2 + pool.max) * sizeof(iopause_fd)) ;
+  if (!pollfds) strerr_diefu1sys(111, "allocate") ;
   tain_now_set_stopwatch_g() ;
 
   trap_signals(&sigfd) ;
   listen_on(&ip, &port, backlog) ;
   log_start(&ip, port) ;
   notify_ready(notif) ;
+  workers_fill(&pool) ;
 
   serve(sigfd) ;
   dcr_log("event", "exit", (char *)0) ;

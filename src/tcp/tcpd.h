@@ -31,6 +31,10 @@ extern void tcpd_child (tcpd const *t, int fd, ip46full const *peer, uint16_t po
    header: its pid, or -1 (errno) */
 extern pid_t tcpd_spawn (tcpd const *t, int fd, ip46full const *peer, uint16_t port, rule const *r) ;
 
+/* dcr-tcpd -P: hands the connection to the pre-started program on
+   sock, with the variables tcpd_spawn would set; 1 if it took them */
+extern int tcpd_hand (tcpd const *t, int sock, int fd, ip46full const *peer, uint16_t port, rule const *r) ;
+
 /* Send a line (already ending in CRLF) without ever blocking, and close. */
 extern void tcpd_refuse (int fd, char const *line, size_t len) ;
 

@@ -360,6 +360,11 @@ class Gateway(object):
             argv = [bin_path('dcr-tcpd'), '-d', str(notify_fd)]
             if self.rulesfile:
                 argv += ['-r', self.rulesfile]
+            # DCR_TEST_PRESTART=N: every test's sessions pre-started
+            # (dcr-tcpd -P N), to run the dialogue suites in both modes
+            prestart = os.environ.get('DCR_TEST_PRESTART')
+            if prestart and '-P' not in self.tcpd_opts:
+                argv += ['-P', prestart]
             argv += self.tcpd_opts + [self.host, str(self.port)]
         argv += [bin_path('dcr-smtpd'), '-c', self.confdir,
                  '-S', os.path.join(self.queue, 'tmp')] + self.smtpd_opts
@@ -788,9 +793,33 @@ def children_of(pid):
     return out
 
 
+def _tcp_inodes():
+    inodes = set()
+    for name in ('/proc/net/tcp', '/proc/net/tcp6'):
+        try:
+            with open(name) as f:
+                next(f)
+                for line in f:
+                    inodes.add(line.split()[9])
+        except OSError:
+            pass
+    return inodes
+
+
 def smtpd_pids(gw):
-    """The session processes of a gateway (children of dcr-tcpd)."""
-    return children_of(gw.proc.pid)
+    """The session processes of a gateway: children of dcr-tcpd that hold
+    a TCP connection on fd 0 (an idle pre-started one, dcr-tcpd -P, has
+    /dev/null there)."""
+    tcp = _tcp_inodes()
+    out = []
+    for pid in children_of(gw.proc.pid):
+        try:
+            link = os.readlink('/proc/%d/fd/0' % pid)
+        except OSError:
+            continue
+        if link.startswith('socket:[') and link[8:-1] in tcp:
+            out.append(pid)
+    return out
 
 
 def rss_kb(pid):

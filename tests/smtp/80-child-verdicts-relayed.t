@@ -84,7 +84,7 @@ def main():
                     ok(time.time() - t0 < 6, 'slow child killed at the data timeout (%.1f s)' % (time.time() - t0))
         is_(gw.tmp_files(), [], 'queue/tmp is clean')
         time.sleep(0.2)
-        lingering = [p for s in smtpd_pids(gw) for p in children_of(s)]
+        lingering = [p for s in children_of(gw.proc.pid) for p in children_of(s)]
         is_(lingering, [], 'no child process left behind')
 
 
