@@ -262,12 +262,7 @@ static void new_connection (void)
     tcpd_refuse(fd, rf.r.data.s + r->msg, r->msglen) ;
   }
   /* a PROXY header is read by a forked child: it may take a while */
-  else if (!proxied && pool.spare && hand(fd, &peer, port, r)) workers_fill(&pool) ;
-  else
-  {
-    spawn(fd, &peer, port, proxied, r) ;
-    workers_fill(&pool) ;
-  }
+  else if (proxied || !pool.spare || !hand(fd, &peer, port, r)) spawn(fd, &peer, port, proxied, r) ;
 }
 
 static void listen_on (ip46full const *ip, uint16_t *port, uint32_t backlog)
@@ -335,6 +330,7 @@ static void serve (int sigfd)
       if (tain_future(&acceptpause)) deadline = acceptpause ;
       else { x[1].fd = lfd ; x[1].events = IOPAUSE_READ ; n = 2 ; accepting = 1 ; }
     }
+    workers_fill(&pool) ;   /* after a signal, an event, a pause */
     workers_expire(&pool, &deadline) ;
     nw = workers_pollfds(&pool, x + n) ;
     if (iopause_g(x, n + nw, &deadline) < 0) strerr_diefu1sys(111, "iopause") ;
@@ -343,7 +339,6 @@ static void serve (int sigfd)
        the connection waiting behind it */
     workers_events(&pool, x + n, nw, &conns) ;
     if (accepting && x[1].revents & (IOPAUSE_READ | IOPAUSE_EXCEPT)) new_connection() ;
-    workers_fill(&pool) ;
   }
 }
 
@@ -415,7 +410,6 @@ int main (int argc, char const *const *argv)
   listen_on(&ip, &port, backlog) ;
   log_start(&ip, port) ;
   notify_ready(notif) ;
-  workers_fill(&pool) ;
 
   serve(sigfd) ;
   dcr_log("event", "exit", (char *)0) ;

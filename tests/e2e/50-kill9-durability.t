@@ -12,7 +12,9 @@
 # mess/ without an envelope, files in tmp/, both invisible to the runner.
 # Rounds 1, 3 and 5 run the queue writer dcr-queued too (killed with the
 # rest: its batches are cut at any step); rounds 2 and 4 run without it,
-# over the stale socket the last kill left.
+# over the stale socket the last kill left. Rounds 3 and 4 run the
+# sessions pre-started (dcr-tcpd -P 4): a process serving one session
+# after another is killed in the middle of one.
 import os, random, re, select, shutil, signal, smtplib, socket, subprocess, sys
 import tempfile, threading, time
 here = os.path.dirname(os.path.abspath(__file__))
@@ -46,13 +48,13 @@ class Rig(object):
         self.proc = None
         self.log = open(os.path.join(top, 'log'), 'ab')
 
-    def start(self, writer=False):
+    def start(self, writer=False, prestart=False):
         s = socket.socket()
         s.bind(('127.0.0.1', 0))
         self.port = s.getsockname()[1]
         s.close()
         r, w = os.pipe()
-        argv = [bin_path('dcr-tcpd'), '-d', str(w), '127.0.0.1', str(self.port),
+        argv = [bin_path('dcr-tcpd'), '-d', str(w)] + (['-v', '-P', '4'] if prestart else []) + ['127.0.0.1', str(self.port),
                 bin_path('dcr-smtpd'), '-c', self.conf, '-S', os.path.join(self.queue, 'tmp'),
                 bin_path('dcr-enqueue'), self.queue]
         if writer:
@@ -231,7 +233,7 @@ def main():
         all_records = []
         for n in range(1, ROUNDS + 1):
             round_no[0] = n
-            rig.start(writer=n % 2 == 1)
+            rig.start(writer=n % 2 == 1, prestart=n in (3, 4))
             stop = threading.Event()
             records = []
             threads = [threading.Thread(target=client, args=(rig, t, random.Random(rnd.random()), stop, records))
@@ -246,8 +248,9 @@ def main():
             stop.set()
             for t in threads:
                 t.join(15)
-            ok(not rig.ours(), 'round %d (%s): %d dcrouter processes killed with SIGKILL, none left'
-               % (n, 'with dcr-queued' if n % 2 == 1 else 'without dcr-queued', killed))
+            ok(not rig.ours(), 'round %d (%s%s): %d dcrouter processes killed with SIGKILL, none left'
+               % (n, 'with dcr-queued' if n % 2 == 1 else 'without dcr-queued',
+                  ', pre-started' if n in (3, 4) else '', killed))
             t0 = time.time()
             verify(q, records, 'round %d' % n)
             note('round %d: verified in %.1fs' % (n, time.time() - t0))
@@ -264,6 +267,8 @@ def main():
             log = f.read()
         ok(b'spool=writer' in log and b'spool=link' in log,
            'both ways were under the kills: messages committed by dcr-queued and by dcr-enqueue alone')
+        ok(len(re.findall(rb'event=connect pid=(\d+) .*prestarted=1', log)) > len(set(re.findall(rb'event=connect pid=(\d+) .*prestarted=1', log))),
+           'pre-started processes served more than one session each under the kills')
     finally:
         rig.kill9()
         rig.log.close()

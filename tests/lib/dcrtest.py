@@ -360,11 +360,6 @@ class Gateway(object):
             argv = [bin_path('dcr-tcpd'), '-d', str(notify_fd)]
             if self.rulesfile:
                 argv += ['-r', self.rulesfile]
-            # DCR_TEST_PRESTART=N: every test's sessions pre-started
-            # (dcr-tcpd -P N), to run the dialogue suites in both modes
-            prestart = os.environ.get('DCR_TEST_PRESTART')
-            if prestart and '-P' not in self.tcpd_opts:
-                argv += ['-P', prestart]
             argv += self.tcpd_opts + [self.host, str(self.port)]
         argv += [bin_path('dcr-smtpd'), '-c', self.confdir,
                  '-S', os.path.join(self.queue, 'tmp')] + self.smtpd_opts
@@ -385,7 +380,7 @@ class Gateway(object):
             r, w = os.pipe()
             self.logf = open(self.path('log'), 'ab')
             try:
-                self.argv = self._argv(w)
+                self.argv = self._prestarted(self._argv(w))
                 tcpserver = self.server == 'tcpserver'
                 self.proc = subprocess.Popen(
                     self.argv, stdin=subprocess.DEVNULL,
@@ -414,6 +409,17 @@ class Gateway(object):
             self._kill()
             self.logf.close()
         raise RuntimeError(last)
+
+    def _prestarted(self, argv):
+        # DCR_TEST_PRESTART=N: sessions pre-started (dcr-tcpd -P N) where
+        # dcr-tcpd runs dcr-smtpd itself, to run the suites in both modes
+        n = os.environ.get('DCR_TEST_PRESTART')
+        if not n or self.server != 'dcr-tcpd' or '-P' in self.tcpd_opts:
+            return argv
+        i = argv.index(str(self.port))
+        if argv[i + 1] != bin_path('dcr-smtpd'):
+            return argv
+        return argv[:1] + ['-P', n] + argv[1:]
 
     def _start_writer(self, env):
         r, w = os.pipe()
