@@ -143,7 +143,11 @@ def client(rig, tid, rnd, stop, records):
             time.sleep(0.01)
             continue
         try:
-            while not stop.is_set():
+            # a few messages per session, so that sessions end and begin
+            # (and pre-started processes go from one to the next) under the kill
+            for _ in range(rnd.randint(1, 5)):
+                if stop.is_set():
+                    break
                 seq += 1
                 token = 't%d-%d-%d' % (round_no[0], tid, seq)
                 size = rnd.choice((100, 2000, 20000, 150000))
@@ -163,6 +167,7 @@ def client(rig, tid, rnd, stop, records):
                     s.rcpt(r)
                 code, reply = s.data(body)
                 rec['code'], rec['reply'] = code, reply
+            s.quit()
         except (OSError, smtplib.SMTPException):
             pass
         finally:
