@@ -18,7 +18,7 @@ CC ?= cc
 CPPFLAGS ?= -Isrc/include
 LDLIBS_SKA ?= -lskarnet
 
-.PHONY: all install clean check check-unit check-asan fuzz-smoke run deps distclean
+.PHONY: all install clean check check-unit check-prestarted check-asan fuzz-smoke run deps distclean
 all: $(addprefix $(B)/bin/,$(BIN_TARGETS) $(OWFAT_TARGETS) $(HOST_TARGETS) $(SCRIPT_TARGETS))
 
 config.mak:
@@ -105,7 +105,13 @@ check: deps
 	$(MAKE) all
 	$(MAKE) check-unit
 	tools/run-tests $(B)
+	$(MAKE) check-prestarted
 	$(MAKE) fuzz-smoke
+
+# the SMTP dialogues and AUTH again, each session pre-started (dcr-tcpd -P):
+# one process serving session after session must answer as a fresh one
+check-prestarted:
+	DCR_TEST_PRESTART=4 tools/run-tests $(B) tests/smtp tests/auth
 
 check-unit: $(addprefix $(B)/tests/,$(UNIT_TESTS) $(OWFAT_UNIT_TESTS))
 	prove -e "" $^

@@ -83,7 +83,7 @@ t-data_EXTRA := src/smtpd/data.c
 t-sched_EXTRA := src/qrun/sched.c
 
 # Fuzz targets (tests/fuzz/NAME.c, libFuzzer with clang)
-FUZZ_TARGETS := fuzz-command fuzz-data fuzz-proxy fuzz-rules fuzz-routes fuzz-envelope fuzz-envvars fuzz-job fuzz-reply fuzz-paused fuzz-verdict fuzz-header
+FUZZ_TARGETS := fuzz-command fuzz-data fuzz-proxy fuzz-rules fuzz-routes fuzz-envelope fuzz-envvars fuzz-pool fuzz-job fuzz-reply fuzz-paused fuzz-verdict fuzz-header
 fuzz-command_EXTRA :=
 fuzz-data_EXTRA := src/smtpd/data.c
 fuzz-proxy_EXTRA := src/tcp/proxy.c
@@ -93,6 +93,7 @@ fuzz-verdict_EXTRA :=
 fuzz-header_EXTRA :=
 fuzz-envelope_EXTRA :=
 fuzz-envvars_EXTRA :=
+fuzz-pool_EXTRA :=
 fuzz-paused_EXTRA := src/qctl/paused.c
 t-remote_EXTRA := src/remote/reply.c src/remote/wire.c src/remote/target.c
 fuzz-job_EXTRA :=

@@ -7,7 +7,7 @@
 set -eu
 
 PROG=dcr-setup
-USAGE="dcr-setup dir [ --hostname name ] [ --smtp addr:port ]... [ --smtps addr:port ]... [ --submission addr:port ]... [ --cert file [ --key file ] ] [ --certdir dir ] [ --users file ] [ --route 'pattern targets [options]' ]... [ --relay-net cidr ]... [ --filter 'prog args' ]... [ --one-domain ] [ --sni mode:addr:port[:name] ]... [ --sni-rule 'pattern targets [options]' ]... [ --max-conns n ] [ --max-per-ip n ] [ --max-size bytes ] [ --bindir dir ] [ --basedir path ] [ --force ]"
+USAGE="dcr-setup dir [ --hostname name ] [ --smtp addr:port ]... [ --smtps addr:port ]... [ --submission addr:port ]... [ --cert file [ --key file ] ] [ --certdir dir ] [ --users file ] [ --route 'pattern targets [options]' ]... [ --relay-net cidr ]... [ --filter 'prog args' ]... [ --one-domain ] [ --sni mode:addr:port[:name] ]... [ --sni-rule 'pattern targets [options]' ]... [ --max-conns n ] [ --max-per-ip n ] [ --max-size bytes ] [ --prestart n ] [ --bindir dir ] [ --basedir path ] [ --force ]"
 EXECLINEB=/usr/bin/execlineb
 nl='
 '
@@ -232,7 +232,7 @@ check_tls_auth() {
 # ------------------------------------------------------------ options
 
 dir='' hostname='' bindir='' basedir='' force=0 one_domain=0
-max_conns=1000 max_per_ip=50 max_size=52428800 max_rcpt=1000
+max_conns=1000 max_per_ip=50 max_size=52428800 max_rcpt=1000 prestart=8
 listen_list='' route_list='' relay_list='' filter_list='' sni_list='' snirule_list='' only_args=0
 cert='' key='' certdir='' users=''
 
@@ -260,7 +260,7 @@ while [ $# -gt 0 ]; do
       case $opt in --force) force=1 ;; *) one_domain=1 ;; esac
       continue ;;
     --hostname|--smtp|--smtps|--submission|--cert|--key|--certdir|--users|\
-    --route|--relay-net|--filter|--sni|--sni-rule|--max-conns|--max-per-ip|--max-size|--bindir|--basedir) ;;
+    --route|--relay-net|--filter|--sni|--sni-rule|--max-conns|--max-per-ip|--max-size|--prestart|--bindir|--basedir) ;;
     *) dieusage "unknown option $opt" ;;
   esac
   if [ $hasval = 0 ]; then
@@ -312,6 +312,9 @@ while [ $# -gt 0 ]; do
         --max-per-ip) max_per_ip=$val ;;
         --max-size) max_size=$val ;;
       esac ;;
+    --prestart)
+      is_uint "$val" && [ "$val" -le 100000 ] || die100 "--prestart: want a number from 0 to 100000: $val"
+      prestart=$val ;;
     --bindir)
       is_safe_path "$val" || die100 "--bindir: want an absolute path of letters, digits and ._/+,@=:- : $val"
       case $val in ?*/) val=${val%/} ;; esac
@@ -472,6 +475,10 @@ gen_smtpd_run() {
 # message to the queue (built into dcr-smtpd and handed to
 # service/queued when it runs). stderr goes to the logger (log/run).
 EOF
+    [ "$prestart" = 0 ] || cat <<'EOF'
+# -P: dcr-smtpd processes are started before their connections, and each
+# serves one after another (doc/dcr-tcpd.md, "Pre-started sessions").
+EOF
   else
     cat <<'EOF'
 # dcr-tcpd accepts connections (limits, conf/tcprules) and signals
@@ -487,8 +494,10 @@ EOF
       '# relative paths are under it) and find dcrouter programs in PATH.' \
       "cd $basedir" "export PATH $bindir:/usr/bin:/bin"
   fi
+  g_pre=''
+  [ -n "$g_tlsd" ] || [ "$prestart" = 0 ] || g_pre=" -P $prestart"
   printf '%s\n' 'fdmove -c 2 1' \
-    "$bindir/dcr-tcpd -d 3 -c $max_conns -C $max_per_ip -r $basedir/conf/tcprules $s_host $s_port"
+    "$bindir/dcr-tcpd -d 3$g_pre -c $max_conns -C $max_per_ip -r $basedir/conf/tcprules $s_host $s_port"
   [ -z "$g_tlsd" ] || printf '%s\n' "$g_tlsd"
   printf '%s\n' "$bindir/dcr-smtpd -c $basedir/conf -S $basedir/queue/tmp$g_auth"
   [ -z "$filter_list" ] || printf '%s' "$filter_list"

@@ -60,6 +60,7 @@ fails 100 '--hostname: bad name mx example' "$D" $L --hostname 'mx example'
 fails 100 '--hostname: bad name -mx.example' "$D" $L --hostname -mx.example
 fails 100 '--max-conns: want a number from 1: 0' "$D" $L --max-conns 0
 fails 100 '--max-per-ip: want a number from 1: -1' "$D" $L --max-per-ip -1
+fails 100 '--prestart: want a number from 0 to 100000: x' "$D" $L --prestart x
 fails 100 '--max-size: want a number from 1: 1e6' "$D" $L --max-size 1e6
 fails 100 '--max-size: want a number from 1: 0100' "$D" $L --max-size=0100
 fails 100 '--bindir: want an absolute path' "$D" $L --bindir bin

@@ -40,13 +40,13 @@ ok "service for [::1]:2525 is $S6" test -d $S6
 ok "run is executable" test -x $S4/run -a "$(mode $S4/run)" = 755
 is "$(head -1 $S4/run)" '#!/usr/bin/execlineb -P' "run is an execline script"
 ok "run makes stderr the log pipe" has $S4/run 'fdmove -c 2 1'
-ok "run: dcr-tcpd with absolute paths, readiness on fd 3, default limits" \
-  has $S4/run "$bindir/dcr-tcpd -d 3 -c 1000 -C 50 -r $I/conf/tcprules 127.0.0.1 2525"
+ok "run: dcr-tcpd with absolute paths, readiness on fd 3, 8 pre-started sessions, default limits" \
+  has $S4/run "$bindir/dcr-tcpd -d 3 -P 8 -c 1000 -C 50 -r $I/conf/tcprules 127.0.0.1 2525"
 ok "run: dcr-smtpd with conf/ and the spool in queue/tmp" \
   has $S4/run "$bindir/dcr-smtpd -c $I/conf -S $I/queue/tmp"
 ok "run: dcr-enqueue on the queue" has $S4/run "$bindir/dcr-enqueue $I/queue"
 ok "IPv6 run: dcr-tcpd on ::1" \
-  has $S6/run "$bindir/dcr-tcpd -d 3 -c 1000 -C 50 -r $I/conf/tcprules ::1 2525"
+  has $S6/run "$bindir/dcr-tcpd -d 3 -P 8 -c 1000 -C 50 -r $I/conf/tcprules ::1 2525"
 is "$(cat $S4/notification-fd)" 3 "notification-fd is 3"
 ok "log/run is executable" test -x $S4/log/run
 ok "log/run: s6-log into log/NAME" has $S4/log/run "s6-log -b n20 s1000000 t $I/log/smtpd-127.0.0.1-2525"
@@ -54,13 +54,15 @@ ok "log/smtpd-127.0.0.1-2525 exists, mode 0750" test -d inst/log/smtpd-127.0.0.1
 ok "no temporary file left" sh -c '! find inst -name "*.tmp" | grep -q .'
 
 # options reach the files
-"$SETUP" opts --smtp 0.0.0.0:25 --max-conns 200 --max-per-ip 7 --max-size 1000000 \
+"$SETUP" opts --smtp 0.0.0.0:25 --max-conns 200 --max-per-ip 7 --max-size 1000000 --prestart 3 \
   --bindir /opt/dcr/bin --relay-net 10.1.2.3 --relay-net 2001:DB8::/32 \
   --route '  example.com   smtp:[192.0.2.10]:25,smtp:[192.0.2.11]:25  balance=roundrobin  tls=may ' \
   --route '* mx' >out 2>err
 is "$?" 0 "dcr-setup with every option" || diag "$(cat err)"
-ok "--max-conns, --max-per-ip, --bindir reach dcr-tcpd" \
-  has opts/service/smtpd-0.0.0.0-25/run "/opt/dcr/bin/dcr-tcpd -d 3 -c 200 -C 7 -r $tmp/opts/conf/tcprules 0.0.0.0 25"
+ok "--prestart, --max-conns, --max-per-ip, --bindir reach dcr-tcpd" \
+  has opts/service/smtpd-0.0.0.0-25/run "/opt/dcr/bin/dcr-tcpd -d 3 -P 3 -c 200 -C 7 -r $tmp/opts/conf/tcprules 0.0.0.0 25"
+"$SETUP" nopre --smtp 0.0.0.0:25 --prestart 0 >out 2>err
+ok "--prestart 0: no -P" has nopre/service/smtpd-0.0.0.0-25/run "$bindir/dcr-tcpd -d 3 -c 1000 -C 50 -r $tmp/nopre/conf/tcprules 0.0.0.0 25"
 is "$(cat opts/conf/max-size)" 1000000 "--max-size reaches conf/max-size"
 ok "a relay net without length gets /32" has opts/conf/tcprules '10.1.2.3/32              allow RELAYCLIENT='
 ok "IPv6 relay nets are written in lower case" has opts/conf/tcprules '2001:db8::/32            allow RELAYCLIENT='

@@ -84,7 +84,7 @@ def main():
         order, argv = chain(svc('smtpd-127.0.0.1-25') + '/run')
         is_(order, ['dcr-tcpd', 'dcr-tlsd', 'dcr-smtpd', 'dcr-enqueue'],
             '--smtp with --cert: dcr-tcpd, dcr-tlsd, dcr-smtpd, dcr-enqueue')
-        is_(argv and argv['dcr-tcpd'], tcpd + ['127.0.0.1', '25'], 'dcr-tcpd as without TLS')
+        is_(argv and argv['dcr-tcpd'], tcpd + ['127.0.0.1', '25'], 'dcr-tcpd without -P: dcr-tlsd does not take pre-started connections')
         is_(argv and argv['dcr-tlsd'], ['-s'] + tls, 'dcr-tlsd -s -c CERT -k KEY: STARTTLS')
         is_(argv and argv['dcr-smtpd'], smtpd, 'dcr-smtpd without -a: no --users')
         is_(argv and argv['dcr-enqueue'], enq, 'dcr-enqueue on the queue')

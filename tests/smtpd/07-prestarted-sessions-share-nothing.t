@@ -34,11 +34,32 @@ def served(gw):
             re.findall(r'event=connect pid=(\d+) ip=\S+ port=(\d+) conns=\d+ prestarted=1', gw.log())]
 
 
-def settle(c):
-    """the client closes once the server has; then dcr-tcpd hears it ready"""
+def fd0(pid):
+    try:
+        return os.readlink('/proc/%d/fd/0' % pid)
+    except OSError:
+        return None
+
+
+def wait_idle(pid):
+    """until pid has released its connection (fd 0 is /dev/null), and a
+    moment for dcr-tcpd to read its 'ready': then it takes the next one"""
+    end = time.time() + 5
+    while time.time() < end:
+        try:
+            if os.readlink('/proc/%d/fd/0' % pid) == '/dev/null':
+                break
+        except OSError:
+            return
+        time.sleep(0.02)
+    time.sleep(0.1)
+
+
+def settle(c, pid):
+    """the client closes once the server has; then its process is idle"""
     c.closed(3)
     c.close()
-    time.sleep(0.15)
+    wait_idle(pid)
 
 
 def nfds(pid):
@@ -47,6 +68,12 @@ def nfds(pid):
 
 def through_tcpd():
     with Gateway(tcprules=RULES, tcpd_opts=['-v', '-P', '1'], capture=True) as gw:
+        # the spare is started after dcr-tcpd is ready: wait for it, or
+        # the first connection is spawned the usual way
+        end = time.time() + 5
+        while time.time() < end and not [p for p in children_of(gw.proc.pid) if fd0(p) == '/dev/null']:
+            time.sleep(0.02)
+        time.sleep(0.1)
         # 1: a relay client by the rule, leaves mid-transaction with input unread
         c = From(gw, '127.0.0.2')
         like(c.greeting[1], r'^220 ', 'first session: banner')
@@ -55,9 +82,10 @@ def through_tcpd():
         c.expect('250', 'MAIL')
         c.send('RCPT TO:<someone@elsewhere.test>\r\n')
         c.expect('250', 'the relay client may relay (RELAYCLIENT from its rule)')
+        pid = (smtpd_pids(gw) or [0])[0]
         c.send('NOOP\r\nNOOP\r\nNOOP\r\n')   # never read: must not reach the next client
         c.close()
-        time.sleep(0.3)
+        wait_idle(pid)
         # 2: another client, same process
         c = From(gw, '127.0.0.1')
         is_(c.greeting[0], 220, 'second session: its own banner first')
@@ -77,7 +105,7 @@ def through_tcpd():
         c.expect('250', 'message of the second session queued')
         port2 = c.sock.getsockname()[1]
         c.cmd('QUIT')
-        settle(c)
+        settle(c, pid)
         # 3: a relay client's message: the chain sees its variables
         c = From(gw, '127.0.0.2')
         c.cmd('EHLO relay.client')
@@ -89,7 +117,7 @@ def through_tcpd():
         c.expect('250', 'message of the third session queued')
         port3 = c.sock.getsockname()[1]
         c.cmd('QUIT')
-        settle(c)
+        settle(c, pid)
         s = served(gw)
         is_(len(s), 3, 'dcr-tcpd handed over all three connections')
         ok(len(s) == 3 and s[0][0] == s[1][0] == s[2][0], 'one process served the three sessions')
