@@ -189,36 +189,41 @@ void tcpd_child (tcpd const *t, int fd, ip46full const *peer, uint16_t port, int
    the exec that the parent cannot do first, so the child is made with
    posix_spawn (a vfork): no copy of the parent's page tables, which is
    most of what a fork costs on a virtual machine (doc/dcr-tcpd.md). */
-pid_t tcpd_spawn (tcpd const *t, int fd, ip46full const *peer, uint16_t port, rule const *r)
+pid_t tcpd_posix_spawn (char const *const *argv, char const *const *envp, int fd0, int fd1)
 {
-  ip46full local ;
-  uint16_t localport ;
   posix_spawn_file_actions_t fa ;
   posix_spawnattr_t attr ;
   sigset_t none ;
-  size_t envlen = env_len((char const *const *)environ), modifn = 8 + (r ? r->envn : 0) ;
-  char modifs[TCPD_MODIFS_MAX + (r ? r->envlen : 0)] ;
-  char const *envp[envlen + modifn + 1] ;
-  size_t m ;
   pid_t pid ;
   int e ;
-  if (socket_local46(fd, &local, &localport) < 0 || ndelay_off(fd) < 0) return -1 ;
-  dcr_ip46_unmap(&local) ;
-  m = modifs_fill(modifs, t, peer, port, &local, localport, r) ;
-  if (!env_mergen(envp, envlen + modifn + 1, (char const *const *)environ, envlen, modifs, m, modifn)) return (errno = E2BIG, -1) ;
   sigemptyset(&none) ;
   if ((e = posix_spawn_file_actions_init(&fa))) return (errno = e, -1) ;
   if ((e = posix_spawnattr_init(&attr))) { posix_spawn_file_actions_destroy(&fa) ; return (errno = e, -1) ; }
-  /* dup2 clears close-on-exec on 0 and 1; fd itself is close-on-exec */
-  e = posix_spawn_file_actions_adddup2(&fa, fd, 0) ;
-  if (!e) e = posix_spawn_file_actions_adddup2(&fa, fd, 1) ;
+  /* dup2 clears close-on-exec on 0 and 1; the originals stay close-on-exec */
+  e = posix_spawn_file_actions_adddup2(&fa, fd0, 0) ;
+  if (!e) e = posix_spawn_file_actions_adddup2(&fa, fd1, 1) ;
   if (!e) e = posix_spawnattr_setsigmask(&attr, &none) ;   /* selfpipe blocks its signals */
   if (!e) e = posix_spawnattr_setflags(&attr, POSIX_SPAWN_SETSIGMASK) ;
-  if (!e) e = posix_spawnp(&pid, t->argv[0], &fa, &attr, (char *const *)t->argv, (char *const *)envp) ;
+  if (!e) e = posix_spawnp(&pid, argv[0], &fa, &attr, (char *const *)argv, (char *const *)envp) ;
   posix_spawnattr_destroy(&attr) ;
   posix_spawn_file_actions_destroy(&fa) ;
   if (e) return (errno = e, -1) ;
   return pid ;
+}
+
+pid_t tcpd_spawn (tcpd const *t, int fd, ip46full const *peer, uint16_t port, rule const *r)
+{
+  ip46full local ;
+  uint16_t localport ;
+  size_t envlen = env_len((char const *const *)environ), modifn = 8 + (r ? r->envn : 0) ;
+  char modifs[TCPD_MODIFS_MAX + (r ? r->envlen : 0)] ;
+  char const *envp[envlen + modifn + 1] ;
+  size_t m ;
+  if (socket_local46(fd, &local, &localport) < 0 || ndelay_off(fd) < 0) return -1 ;
+  dcr_ip46_unmap(&local) ;
+  m = modifs_fill(modifs, t, peer, port, &local, localport, r) ;
+  if (!env_mergen(envp, envlen + modifn + 1, (char const *const *)environ, envlen, modifs, m, modifn)) return (errno = E2BIG, -1) ;
+  return tcpd_posix_spawn(t->argv, envp, fd, fd) ;
 }
 
 /* dcr-tcpd -P: the connection and its variables to a pre-started

@@ -31,6 +31,10 @@ extern void tcpd_child (tcpd const *t, int fd, ip46full const *peer, uint16_t po
    header: its pid, or -1 (errno) */
 extern pid_t tcpd_spawn (tcpd const *t, int fd, ip46full const *peer, uint16_t port, rule const *r) ;
 
+/* posix_spawnp of argv with envp, fd0 and fd1 on 0 and 1, signals
+   unblocked: its pid, or -1 (errno) */
+extern pid_t tcpd_posix_spawn (char const *const *argv, char const *const *envp, int fd0, int fd1) ;
+
 /* dcr-tcpd -P: hands the connection to the pre-started program on
    sock, with the variables tcpd_spawn would set; 1 if it took them */
 extern int tcpd_hand (tcpd const *t, int sock, int fd, ip46full const *peer, uint16_t port, rule const *r) ;

@@ -4,7 +4,6 @@
 #include <stdlib.h>
 #include <errno.h>
 #include <signal.h>
-#include <spawn.h>
 #include <unistd.h>
 #include <sys/socket.h>
 #include <sys/wait.h>
@@ -17,6 +16,7 @@
 
 #include <dcr/log.h>
 #include <dcr/pool.h>
+#include "tcpd.h"
 #include "workers.h"
 
 void workers_init (workers *p, uint32_t max, uint32_t spare, uint32_t maxuse, char const *const *argv)
@@ -42,28 +42,23 @@ static void logerror (char const *what, int e)
   dcr_log("event", "error", "error", what, "errno", strerror(e), (char *)0) ;
 }
 
-/* posix_spawn as for a connection (child.c), with the pool socket on 0
-   and /dev/null on 1 */
+/* started as for a connection, with the pool socket on 0 and
+   /dev/null on 1 */
 static int start (workers *p)
 {
-  posix_spawn_file_actions_t fa ;
-  posix_spawnattr_t attr ;
-  sigset_t none ;
-  int sv[2], e ;
+  int sv[2] ;
   pid_t pid ;
   worker *w = p->w + p->n ;
   if (dcr_pool_pair(sv) < 0) return -1 ;
-  sigemptyset(&none) ;
-  if ((e = posix_spawn_file_actions_init(&fa))) goto err ;
-  if ((e = posix_spawnattr_init(&attr))) { posix_spawn_file_actions_destroy(&fa) ; goto err ; }
-  e = posix_spawn_file_actions_adddup2(&fa, sv[1], 0) ;
-  if (!e) e = posix_spawn_file_actions_adddup2(&fa, p->null, 1) ;
-  if (!e) e = posix_spawnattr_setsigmask(&attr, &none) ;
-  if (!e) e = posix_spawnattr_setflags(&attr, POSIX_SPAWN_SETSIGMASK) ;
-  if (!e) e = posix_spawnp(&pid, p->argv[0], &fa, &attr, (char *const *)p->argv, (char *const *)p->envp) ;
-  posix_spawnattr_destroy(&attr) ;
-  posix_spawn_file_actions_destroy(&fa) ;
-  if (e) goto err ;
+  pid = tcpd_posix_spawn(p->argv, p->envp, sv[1], p->null) ;
+  if (pid < 0)
+  {
+    int e = errno ;
+    fd_close(sv[0]) ;
+    fd_close(sv[1]) ;
+    errno = e ;
+    return -1 ;
+  }
   fd_close(sv[1]) ;
   w->pid = pid ;
   w->sock = sv[0] ;
@@ -73,11 +68,6 @@ static int start (workers *p)
   p->n++ ;
   p->nstarting++ ;
   return 0 ;
- err:
-  fd_close(sv[0]) ;
-  fd_close(sv[1]) ;
-  errno = e ;
-  return -1 ;
 }
 
 void workers_fill (workers *p)
