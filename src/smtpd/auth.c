@@ -37,6 +37,20 @@ static void wipe (void *p, size_t n)
   explicit_bzero(p, n) ;
 }
 
+/* the decoded credentials; static, not on the stack, and wiped after
+   each exchange, and at the end of a session however it ends */
+static char authbuf[SECRETMAX] ;
+static char authpass[SECRETMAX] ;
+
+void smtpd_auth_forget (smtpd *s)
+{
+  wipe(authbuf, sizeof(authbuf)) ;
+  wipe(authpass, sizeof(authpass)) ;
+  wipe(s->authuser, sizeof(s->authuser)) ;
+  s->authuserlen = 0 ;
+  s->authfails = 0 ;
+}
+
 /* 1 ok, 0 wrong, -1 temporary trouble */
 static int check (smtpd *s, char const *mech, char const *user, size_t ulen, char const *secret, size_t slen)
 {
@@ -135,8 +149,6 @@ static void failed (smtpd *s, char const *mech, char const *user, size_t ulen, c
 
 void smtpd_auth (smtpd *s, char const *a, size_t alen)
 {
-  static char buf[SECRETMAX] ;   /* the decoded credentials */
-  static char pass[SECRETMAX] ;
   char const *mech ;
   char *user = 0, *secret = 0 ;
   size_t len = 0, ulen = 0, slen = 0, mlen = 0, ilen ;
@@ -161,13 +173,13 @@ void smtpd_auth (smtpd *s, char const *a, size_t alen)
     case 0 :   /* authzid NUL authcid NUL password */
     {
       char *z1, *z2 ;
-      if (!initial(s, ir, ilen, buf, &len)) goto end ;
-      z1 = memchr(buf, 0, len) ;
-      z2 = z1 ? memchr(z1 + 1, 0, len - (z1 + 1 - buf)) : 0 ;
+      if (!initial(s, ir, ilen, authbuf, &len)) goto end ;
+      z1 = memchr(authbuf, 0, len) ;
+      z2 = z1 ? memchr(z1 + 1, 0, len - (z1 + 1 - authbuf)) : 0 ;
       if (!z2) { smtpd_error(s, "501 5.5.2 malformed PLAIN response") ; goto end ; }
       user = z1 + 1 ; ulen = z2 - user ;
-      secret = z2 + 1 ; slen = len - (secret - buf) ;
-      if (z1 != buf && ((size_t)(z1 - buf) != ulen || memcmp(buf, user, ulen)))
+      secret = z2 + 1 ; slen = len - (secret - authbuf) ;
+      if (z1 != authbuf && ((size_t)(z1 - authbuf) != ulen || memcmp(authbuf, user, ulen)))
       {
         failed(s, mech, user, ulen, "authorization-identity") ;
         smtpd_put(s, "535 5.7.8 authentication credentials invalid") ;
@@ -176,14 +188,14 @@ void smtpd_auth (smtpd *s, char const *a, size_t alen)
       break ;
     }
     case 1 :   /* "Username:", "Password:" */
-      if (ilen) { if (!initial(s, ir, ilen, buf, &len)) goto end ; }
-      else if (!response(s, "VXNlcm5hbWU6", buf, &len)) goto end ;
-      if (!response(s, "UGFzc3dvcmQ6", pass, &slen)) goto end ;
-      user = buf ; ulen = len ; secret = pass ;
+      if (ilen) { if (!initial(s, ir, ilen, authbuf, &len)) goto end ; }
+      else if (!response(s, "VXNlcm5hbWU6", authbuf, &len)) goto end ;
+      if (!response(s, "UGFzc3dvcmQ6", authpass, &slen)) goto end ;
+      user = authbuf ; ulen = len ; secret = authpass ;
       break ;
     default :
-      if (!initial(s, ir, ilen, buf, &len)) goto end ;
-      if (!smtpd_sasl_oauth(buf, len, kind == 3, &user, &ulen, &secret, &slen))
+      if (!initial(s, ir, ilen, authbuf, &len)) goto end ;
+      if (!smtpd_sasl_oauth(authbuf, len, kind == 3, &user, &ulen, &secret, &slen))
       {
         smtpd_error(s, "501 5.5.2 malformed OAuth response") ;
         goto end ;
@@ -220,12 +232,12 @@ void smtpd_auth (smtpd *s, char const *a, size_t alen)
     {
       /* RFC 7628 3.2.2: the error as a challenge, the client answers ^A */
       size_t dummy ;
-      if (!response(s, "eyJzdGF0dXMiOiJpbnZhbGlkX3Rva2VuIiwic2NoZW1lcyI6ImJlYXJlciJ9", pass, &dummy)) goto end ;
+      if (!response(s, "eyJzdGF0dXMiOiJpbnZhbGlkX3Rva2VuIiwic2NoZW1lcyI6ImJlYXJlciJ9", authpass, &dummy)) goto end ;
     }
     smtpd_put(s, "535 5.7.8 authentication credentials invalid") ;
   }
  end:
-  wipe(buf, sizeof buf) ;
-  wipe(pass, sizeof pass) ;
+  wipe(authbuf, sizeof(authbuf)) ;
+  wipe(authpass, sizeof(authpass)) ;
   wipe(s->line.buf, s->line.len) ;   /* the initial response was in it */
 }

@@ -62,9 +62,9 @@ static void release (smtpd *s, int null)
   s->errors = s->nmsg = 0 ;
   s->esmtp = 0 ;
   s->helolen = 0 ; s->helo[0] = 0 ;
-  s->authfails = 0 ;
-  memset(s->authuser, 0, sizeof(s->authuser)) ;
-  s->authuserlen = 0 ;
+  smtpd_auth_forget(s) ;
+  explicit_bzero(s->line.buf, sizeof(s->line.buf)) ;   /* an AUTH line may be in it */
+  s->line.len = 0 ;
   memset(&s->mp, 0, sizeof(s->mp)) ;
 }
 

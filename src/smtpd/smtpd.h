@@ -127,6 +127,7 @@ extern void smtpd_starttls (smtpd *, char const *, size_t) ;
 /* auth.c: AUTH (RFC 4954) through a checkpassword program */
 extern int smtpd_auth_offered (smtpd const *) ;
 extern void smtpd_auth (smtpd *, char const *, size_t) ;
+extern void smtpd_auth_forget (smtpd *) ;   /* credentials, the user: wiped */
 
 /* envelope.c: MAIL and RCPT */
 extern void smtpd_mail (smtpd *, char const *, size_t) ;

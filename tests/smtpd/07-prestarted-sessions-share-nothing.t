@@ -1,7 +1,8 @@
 #!/usr/bin/python3
 # Proves: under dcr-tcpd -P one dcr-smtpd process serves session after
 # session, and a session inherits nothing from the one before it on the
-# same process: not RELAYCLIENT set by a rule for the previous client,
+# same process: not the user it authenticated as, nor its count of
+# failed AUTH attempts; not RELAYCLIENT set by a rule for the previous client,
 # not its EHLO, MAIL or RCPT, not input it sent and never had read, not
 # an unfinished DATA (its spool is closed: the process's descriptors do
 # not grow), and the chain sees each client's own TCPREMOTEIP/PORT.
@@ -70,10 +71,7 @@ def through_tcpd():
     with Gateway(tcprules=RULES, tcpd_opts=['-v', '-P', '1'], capture=True) as gw:
         # the spare is started after dcr-tcpd is ready: wait for it, or
         # the first connection is spawned the usual way
-        end = time.time() + 5
-        while time.time() < end and not [p for p in children_of(gw.proc.pid) if fd0(p) == '/dev/null']:
-            time.sleep(0.02)
-        time.sleep(0.1)
+        wait_spare(gw)
         # 1: a relay client by the rule, leaves mid-transaction with input unread
         c = From(gw, '127.0.0.2')
         like(c.greeting[1], r'^220 ', 'first session: banner')
@@ -147,6 +145,65 @@ def through_tcpd():
         is_(nfds(pid) if pid else -2, before, 'its descriptors did not grow over ten cut-off messages (%d)' % before)
         is_(gw.tmp_files(), [], 'queue/tmp is clean')
         is_(len(gw.queued()), 2, 'only the two whole messages are queued')
+
+
+def b64(x):
+    import base64
+    return base64.b64encode(x).decode()
+
+
+def wait_spare(gw):
+    end = time.time() + 5
+    while time.time() < end and not [p for p in children_of(gw.proc.pid) if fd0(p) == '/dev/null']:
+        time.sleep(0.02)
+    time.sleep(0.1)
+
+
+def auth_state():
+    sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), '..', 'auth'))
+    from authtest import mkpasswd
+    d = tempfile.mkdtemp(prefix='dcr-pool-auth-')
+    users = os.path.join(d, 'users')
+    with open(users, 'w') as f:
+        f.write('alice:%s\n' % mkpasswd('sha-512', 'right'))
+    checker = os.path.join(d, 'checker')
+    with open(checker, 'w') as f:
+        f.write('#!/bin/sh\nexec %s -u %s "$@"\n' % (bin_path('dcr-checkpass'), users))
+    os.chmod(checker, 0o755)
+    good, bad = b64(b'\0alice\0right'), b64(b'\0alice\0wrong')
+    with Gateway(tcprules='127.0.0.0/8 allow AUTH_WITHOUT_TLS=\n', tcpd_opts=['-v', '-P', '1'],
+                 smtpd_opts=['-a', checker, '-r']) as gw:
+        wait_spare(gw)
+        c = gw.raw()
+        pid = (smtpd_pids(gw) or [0])[0]
+        c.cmd('EHLO a.test')
+        c.send('AUTH PLAIN %s\r\n' % good)
+        c.expect('235', 'AUTH as alice: 235')
+        c.send('MAIL FROM:<alice@a.test>\r\n')
+        c.expect('250', 'authenticated: MAIL 250')
+        c.close()
+        wait_idle(pid)
+        c = gw.raw()
+        is_((smtpd_pids(gw) or [0])[0], pid, 'the next session is on the same process')
+        c.cmd('EHLO b.test')
+        c.send('MAIL FROM:<alice@a.test>\r\n')
+        c.expect('530', 'the next client is not alice: MAIL needs AUTH (530)')
+        for i in range(2):
+            c.send('AUTH PLAIN %s\r\n' % bad)
+            c.expect('535', 'a wrong password: 535 (%d)' % (i + 1))
+        c.close()
+        wait_idle(pid)
+        c = gw.raw()
+        c.cmd('EHLO c.test')
+        c.send('AUTH PLAIN %s\r\n' % bad)
+        c.expect('535', 'the next client\'s first failure is its first: 535, not 421 for the third')
+        c.send('AUTH PLAIN %s\r\n' % good)
+        c.expect('235', 'and it may authenticate')
+        c.close()
+        is_(len(set(int(x) for x in re.findall(r'event=connect pid=(\d+) .*prestarted=1', gw.log()))), 1,
+            'one process served the three')
+    import shutil
+    shutil.rmtree(d, ignore_errors=True)
 
 
 def spawn_direct(d, sock):
@@ -227,6 +284,7 @@ def direct():
 
 def main():
     through_tcpd()
+    auth_state()
     direct()
 
 
