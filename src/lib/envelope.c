@@ -140,6 +140,18 @@ int dcr_envelope_addrcpt (dcr_envelope *e, char const *addr, char const *notify,
   return genalloc_append(dcr_rcpt, &e->rcpts, &r) ;
 }
 
+void dcr_envelope_clear (dcr_envelope *e)
+{
+  stralloc data = e->data ;
+  genalloc rcpts = e->rcpts ;
+  dcr_envelope zero = DCR_ENVELOPE_ZERO ;
+  *e = zero ;
+  data.len = 0 ;
+  genalloc_setlen(dcr_rcpt, &rcpts, 0) ;
+  e->data = data ;
+  e->rcpts = rcpts ;
+}
+
 void dcr_envelope_free (dcr_envelope *e)
 {
   genalloc_free(dcr_rcpt, &e->rcpts) ;

@@ -58,7 +58,7 @@ int dcr_envelope_from_vars (dcr_envelope *e, dcr_getvar_fn *get, void *ctx, char
   char const *orcpt = opt(get("SMTP_DSN_ORCPT", ctx)) ;
   char const *x ;
   size_t n = 1, i, bodyoff = 0, retoff = 0 ;
-  size_t *off ;
+  size_t *off, few[3 * 16] ;   /* most messages: no malloc */
   int nomem = 0, hasbody, hasret ;
   stralloc *sa = &e->data ;
 
@@ -85,17 +85,17 @@ int dcr_envelope_from_vars (dcr_envelope *e, dcr_getvar_fn *get, void *ctx, char
   if (hasret == -1) return (*why = "SMTP_DSN_RET", -1) ;
   if (hasret < -1) return 0 ;
 
-  off = malloc(3 * n * sizeof(size_t)) ;
+  off = n <= 16 ? few : malloc(3 * n * sizeof(size_t)) ;
   if (!off) return 0 ;
   split(sa, rcpts, n, off, 0, &nomem) ;
   if (!nomem && notify && !split(sa, notify, n, off + n, 1, &nomem) && !nomem)
-    { free(off) ; return (*why = "SMTP_DSN_NOTIFY lines do not match SMTP_RECIPIENTS", -1) ; }
+    { if (off != few) free(off) ; return (*why = "SMTP_DSN_NOTIFY lines do not match SMTP_RECIPIENTS", -1) ; }
   if (!nomem && orcpt && !split(sa, orcpt, n, off + 2 * n, 0, &nomem) && !nomem)
-    { free(off) ; return (*why = "SMTP_DSN_ORCPT lines do not match SMTP_RECIPIENTS", -1) ; }
+    { if (off != few) free(off) ; return (*why = "SMTP_DSN_ORCPT lines do not match SMTP_RECIPIENTS", -1) ; }
   /* sa is complete: pointers into it hold from here on */
   for (i = 0 ; !nomem && i < n ; i++)
     if (!dcr_envelope_addrcpt(e, sa->s + off[i], notify ? sa->s + off[n + i] : "", orcpt ? sa->s + off[2 * n + i] : "")) nomem = 1 ;
-  free(off) ;
+  if (off != few) free(off) ;
   if (nomem) return (errno = ENOMEM, 0) ;
   e->body = hasbody ? sa->s + bodyoff : 0 ;
   e->ret = hasret ? sa->s + retoff : 0 ;

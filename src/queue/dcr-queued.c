@@ -36,14 +36,29 @@
 static job **jobs ;
 static unsigned int njobs, maxjobs = 1000 ;
 
+/* jobs closed, kept with their buffers for the next clients: allocating
+   and freeing 64 KiB per message made musl's malloc map and unmap it */
+#define SPARE_MAX 64
+static job *spare[SPARE_MAX] ;
+static unsigned int nspare ;
+
 static void job_close (unsigned int i)
 {
   job *j = jobs[i] ;
   fd_close(j->sock) ;
   if (j->mfd >= 0) fd_close(j->mfd) ;
+  jobs[i] = jobs[--njobs] ;
+  if (nspare < SPARE_MAX && j->in.a <= 2 * 65536)
+  {
+    stralloc in = j->in ;
+    memset(j, 0, sizeof(*j)) ;
+    in.len = 0 ;
+    j->in = in ;
+    spare[nspare++] = j ;
+    return ;
+  }
   stralloc_free(&j->in) ;
   free(j) ;
-  jobs[i] = jobs[--njobs] ;
 }
 
 static void answer (job *j, char const *line)
@@ -68,7 +83,7 @@ static void accept_all (int lsock, unsigned int timeout)
         dcr_log("event", "accept-error", "error", strerror(errno), (char *)0) ;
       return ;
     }
-    j = calloc(1, sizeof(job)) ;
+    j = nspare ? spare[--nspare] : calloc(1, sizeof(job)) ;
     if (!j) { fd_close(s) ; return ; }
     j->sock = s ;
     j->mfd = -1 ;

@@ -29,12 +29,13 @@
 
 static int received (smtpd *s, int fd)
 {
-  stralloc sa = STRALLOC_ZERO ;
+  static stralloc sa = STRALLOC_ZERO ;   /* kept: see smtpd_deliver */
   char date[64] ;
   time_t now = time(0) ;
   struct tm tm ;
   char const *tlsprotocol = getenv("SSL_PROTOCOL"), *tlscipher = getenv("SSL_CIPHER") ;
   int ok ;
+  sa.len = 0 ;
   gmtime_r(&now, &tm) ;
   date[strftime(date, sizeof(date), "%a, %d %b %Y %H:%M:%S +0000", &tm)] = 0 ;
   ok = stralloc_cats(&sa, "Received: from ")
@@ -58,7 +59,7 @@ static int received (smtpd *s, int fd)
     && stralloc_cats(&sa, date)
     && stralloc_cats(&sa, "\n") ;
   if (ok) ok = allwrite(fd, sa.s, sa.len) == sa.len ;
-  stralloc_free(&sa) ;
+  sa.len = 0 ;
   return ok ;
 }
 
@@ -256,12 +257,15 @@ static char const *getvar (char const *name, void *ctx)
    (so that the refusal is dcr-enqueue's own) */
 static int builtin (smtpd *s, stralloc *modifs, char *reply)
 {
-  stralloc text = STRALLOC_ZERO ;
-  dcr_envelope e = DCR_ENVELOPE_ZERO ;
+  /* kept for the next message, as modifs is (smtpd_deliver) */
+  static stralloc text = STRALLOC_ZERO ;
+  static dcr_envelope e = DCR_ENVELOPE_ZERO ;
   char line[DCR_SUBMIT_LINEMAX] ;
   char const *why ;
   struct stat st ;
   int r = -1 ;
+  text.len = 0 ;
+  dcr_envelope_clear(&e) ;
   if (dcr_envelope_from_vars(&e, &getvar, modifs, &why) <= 0 || fstat(s->spool, &st) < 0) goto end ;
   e.id = s->id ;
   e.size = st.st_size ;
@@ -272,8 +276,6 @@ static int builtin (smtpd *s, stralloc *modifs, char *reply)
   else dcr_log("event", "failed", "id", s->id, "step", "queue writer", "error", line, (char *)0) ;
   verdict(s, r << 8, line, strlen(line), reply) ;
  end:
-  dcr_envelope_free(&e) ;
-  stralloc_free(&text) ;
   return r >= 0 ;
 }
 
@@ -283,15 +285,17 @@ void smtpd_deliver (smtpd *s, char *reply)
   size_t len = 0 ;
   int rfd, wstat = 0 ;
   tain deadline, left ;
-  stralloc modifs = STRALLOC_ZERO ;
+  /* static: freed after each message, its pages went back to the kernel
+     and came again (musl's malloc), a TLB flush each on these machines */
+  static stralloc modifs = STRALLOC_ZERO ;
   pid_t pid = -1 ;
   /* the variables of the chain, made once for the built-in and the child */
+  modifs.len = 0 ;
   if (envmodifs(s, &modifs))
   {
-    if (s->queuedir && builtin(s, &modifs, reply)) { stralloc_free(&modifs) ; return ; }
+    if (s->queuedir && builtin(s, &modifs, reply)) return ;
     pid = spawn(s, &modifs, &rfd) ;
   }
-  stralloc_free(&modifs) ;
   if (pid < 0)
   {
     dcr_log("event", "child-error", "id", s->id, "error", strerror(errno), (char *)0) ;

@@ -112,6 +112,8 @@ struct dcr_envelope_s
 #define dcr_envelope_nrcpts(e) genalloc_len(dcr_rcpt, &(e)->rcpts)
 extern int dcr_envelope_addrcpt (dcr_envelope *, char const *addr, char const *notify, char const *orcpt) ;
 extern void dcr_envelope_free (dcr_envelope *) ;
+/* empty, as DCR_ENVELOPE_ZERO, but keeping its storage for the next one */
+extern void dcr_envelope_clear (dcr_envelope *) ;
 
 /* NULL if e can be written, else why not ("control character in sender").
    The text is in a static buffer. */
