@@ -24,6 +24,7 @@ LIBDCR_SRCS := \
   src/lib/envvars.c \
   src/lib/submit.c \
   src/lib/pool.c \
+  src/lib/fdpass.c \
   src/lib/envelope.c \
   src/lib/cidr.c \
   src/lib/routes.c \

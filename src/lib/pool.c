@@ -14,6 +14,7 @@
 #include <skalibs/djbunix.h>
 
 #include <dcr/pool.h>
+#include <dcr/fdpass.h>
 
 int dcr_pool_pair (int *sv)
 {
@@ -22,21 +23,9 @@ int dcr_pool_pair (int *sv)
 
 int dcr_pool_send (int sock, int fd, char const *vars, size_t len)
 {
-  union { struct cmsghdr h ; char buf[CMSG_SPACE(sizeof(int))] ; } ctl ;
   struct iovec v = { .iov_base = (char *)vars, .iov_len = len } ;
-  struct msghdr m = { .msg_iov = &v, .msg_iovlen = 1, .msg_control = ctl.buf, .msg_controllen = sizeof(ctl.buf) } ;
-  struct cmsghdr *c ;
-  ssize_t r ;
   if (!len || len > DCR_POOL_ENVMAX || vars[len - 1]) return (errno = EINVAL, 0) ;
-  memset(ctl.buf, 0, sizeof(ctl.buf)) ;
-  c = CMSG_FIRSTHDR(&m) ;
-  c->cmsg_level = SOL_SOCKET ;
-  c->cmsg_type = SCM_RIGHTS ;
-  c->cmsg_len = CMSG_LEN(sizeof(int)) ;
-  memcpy(CMSG_DATA(c), &fd, sizeof(int)) ;
-  do r = sendmsg(sock, &m, MSG_DONTWAIT | MSG_NOSIGNAL) ;
-  while (r < 0 && errno == EINTR) ;
-  return r == (ssize_t)len ;
+  return dcr_fdpass_sendv(sock, fd, &v, 1) == (ssize_t)len ;
 }
 
 /* close whatever descriptors a datagram carried */

@@ -14,14 +14,15 @@
 #include <sys/socket.h>
 
 #include <skalibs/types.h>
+#include <skalibs/stralloc.h>
 #include <skalibs/socket.h>
-#include <skalibs/ancil.h>
 #include <skalibs/iopause.h>
 #include <skalibs/tai.h>
 #include <skalibs/djbunix.h>
 
 #include <dcr/log.h>
 #include <dcr/submit.h>
+#include <dcr/fdpass.h>
 
 /* queuedir/submit; 0 when it would not fit a sun_path */
 static int sockpath (char *buf, size_t max, char const *queuedir)
@@ -86,10 +87,21 @@ int dcr_submit (char const *queuedir, int fd, char const *env, size_t envlen, ch
   tain_add_g(&deadline, &deadline) ;
   /* nothing is committed before the writer has read all of it: failing
      to send is "no writer", and the caller writes the message itself */
-  if (ancil_send_fd(sock, fd, 'M') < 0 || !send_all(sock, head, headlen, &deadline) || !send_all(sock, env, envlen, &deadline) || !send_all(sock, ",", 1, &deadline))
   {
-    fd_close(sock) ;
-    return -1 ;
+    /* the descriptor, its 'M' and as much of the netstring as the socket
+       takes, in one call (the writer reads the 'M' as ancil_recv_fd
+       does); what is left, in one piece. The frame is kept for the next
+       message: no malloc and free each time. */
+    static stralloc frame = STRALLOC_ZERO ;
+    struct iovec v ;
+    ssize_t w ;
+    frame.len = 0 ;
+    if (!stralloc_catb(&frame, "M", 1) || !stralloc_catb(&frame, head, headlen)
+     || !stralloc_catb(&frame, env, envlen) || !stralloc_catb(&frame, ",", 1))
+      { fd_close(sock) ; return -1 ; }
+    v.iov_base = frame.s ; v.iov_len = frame.len ;
+    w = dcr_fdpass_sendv(sock, fd, &v, 1) ;
+    if (w < 1 || !send_all(sock, frame.s + w, frame.len - w, &deadline)) { fd_close(sock) ; return -1 ; }
   }
   /* all sent: from here the writer may commit it, so never write it twice */
   if (shutdown(sock, SHUT_WR) < 0) n = -1 ;

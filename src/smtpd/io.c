@@ -42,6 +42,10 @@ void smtpd_exit (smtpd *s, char const *reason)
 void smtpd_flush (smtpd *s)
 {
   tain d ;
+  /* fd 1 is non-blocking: a write first, which nearly always takes all;
+     only what it leaves waits with a deadline (a poll less per reply) */
+  if (buffer_flush(&s->out)) return ;
+  if (errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR) smtpd_exit(s, "write-error") ;
   deadline(&d, s->timeout) ;
   if (!buffer_timed_flush_g(&s->out, &d)) smtpd_exit(s, errno == ETIMEDOUT ? "write-timeout" : "write-error") ;
 }
