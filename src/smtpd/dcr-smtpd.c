@@ -132,7 +132,7 @@ static unsigned int configure (opts *o, smtpd *ss)
   if (o->onedomain) onedomain = 1 ; else confnum(o->confdir, "one-domain", &onedomain) ;
   if (o->greet) greetdelay = num(o->greet) ; else confnum(o->confdir, "greet-delay", &greetdelay) ;
   static stralloc sysname = STRALLOC_ZERO ;
-  char const *hostname = o->hostname ;
+  char const *hostname = o->hostname, *spooldir ;
   if (!hostname && o->confdir && conffile(o->confdir, "hostname", namebuf, sizeof(namebuf)) && namebuf[0]) hostname = namebuf ;
   if (!hostname)
   {
@@ -145,8 +145,9 @@ static unsigned int configure (opts *o, smtpd *ss)
     if (!stralloc_cats(&r, o->confdir) || !stralloc_cats(&r, "/routes") || !stralloc_0(&r)) strerr_diefu1sys(111, "allocate") ;
     o->routes = r.s ;
   }
-  if (!o->spooldir) o->spooldir = getenv("TMPDIR") ;
-  if (!o->spooldir || !*o->spooldir) o->spooldir = "/tmp" ;
+  /* TMPDIR is the session's: a dcr-tcpd rule may set it */
+  spooldir = o->spooldir ? o->spooldir : getenv("TMPDIR") ;
+  if (!spooldir || !*spooldir) spooldir = "/tmp" ;
   if (!maxsize || !maxrcpt || maxrcpt > 100000 || o->timeout < 1 || o->timeout > 86400
    || o->datatimeout < 1 || o->datatimeout > 86400 || greetdelay > 300000)
     strerr_dief1x(100, "a limit is out of range") ;
@@ -157,7 +158,7 @@ static unsigned int configure (opts *o, smtpd *ss)
   ss->maxerrors = o->maxerrors > 100000 ? 100000 : o->maxerrors ;
   ss->timeout = o->timeout ;
   ss->datatimeout = o->datatimeout ;
-  ss->spooldir = o->spooldir ;
+  ss->spooldir = spooldir ;
   ss->checker = o->checker ;
   ss->authrequired = o->authrequired ;
   if (ss->authrequired && !ss->checker) strerr_dief1x(100, "-r (AUTH required) needs -a checkpassword") ;

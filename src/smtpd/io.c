@@ -100,6 +100,7 @@ void smtpd_error (smtpd *s, char const *line)
    and _exit(2) are safe in a handler. */
 static volatile sig_atomic_t terminating = 0 ;
 static volatile sig_atomic_t idle = 0 ;
+static volatile sig_atomic_t between = 0 ;   /* pre-started, waiting for a connection */
 static smtpd *idle_session = 0 ;
 static char const shutdown_reply[] = "421 4.3.2 service shutting down, try again later\r\n" ;
 
@@ -107,6 +108,7 @@ static void onterm (int sig)
 {
   (void)sig ;
   terminating = 1 ;
+  if (between) _exit(0) ;
   if (!idle) return ;
   { ssize_t w = write(1, shutdown_reply, sizeof(shutdown_reply) - 1) ; (void)w ; }
   logdisconnect(idle_session, "shutdown") ;
@@ -116,6 +118,11 @@ static void onterm (int sig)
 int smtpd_terminating (void)
 {
   return terminating ;
+}
+
+void smtpd_between (int on)
+{
+  between = on ;
 }
 
 void smtpd_catch_term (void)

@@ -65,6 +65,9 @@ static void release (smtpd *s, int null)
   smtpd_auth_forget(s) ;
   explicit_bzero(s->line.buf, sizeof(s->line.buf)) ;   /* an AUTH line may be in it */
   s->line.len = 0 ;
+  /* and the raw bytes the client sent (base64 credentials) and was sent */
+  explicit_bzero(s->in.c.x, s->in.c.a) ;
+  explicit_bzero(s->out.c.x, s->out.c.a) ;
   memset(&s->mp, 0, sizeof(s->mp)) ;
 }
 
@@ -114,6 +117,8 @@ void smtpd_pool (smtpd *s, char const *var, void (*session)(smtpd *))
   {
     size_t len ;
     int fd, r ;
+    /* between two sessions, SIGTERM exits at once (io.c) */
+    smtpd_between(1) ;
     if (smtpd_terminating()) _exit(0) ;
     ready(sock) ;
     do
@@ -121,6 +126,7 @@ void smtpd_pool (smtpd *s, char const *var, void (*session)(smtpd *))
       r = dcr_pool_recv(sock, vars, sizeof(vars), &len, &fd) ;
       if (r < 0 && errno == EINTR && smtpd_terminating()) _exit(0) ;
     } while (r < 0 && errno == EINTR) ;
+    smtpd_between(0) ;
     if (!r) _exit(0) ;
     if (r < 0) strerr_diefu1sys(111, "read the next connection from dcr-tcpd") ;
     if (fd_move(0, fd) < 0 || fd_copy(1, 0) < 0) strerr_diefu1sys(111, "set up the connection descriptors") ;

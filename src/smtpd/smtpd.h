@@ -107,6 +107,7 @@ extern void smtpd_catch_term (void) ;
 extern void smtpd_stopping (smtpd *) ;
 extern void smtpd_exit (smtpd *, char const *) gccattr_noreturn ;
 extern int smtpd_terminating (void) ;   /* SIGTERM came */
+extern void smtpd_between (int) ;       /* 1: between two sessions, SIGTERM exits at once */
 
 /* pool.c: pre-started sessions (dcr-tcpd -P) */
 extern void smtpd_pool (smtpd *, char const *, void (*)(smtpd *)) gccattr_noreturn ;

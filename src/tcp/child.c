@@ -227,14 +227,15 @@ pid_t tcpd_spawn (tcpd const *t, int fd, ip46full const *peer, uint16_t port, ru
 }
 
 /* dcr-tcpd -P: the connection and its variables to a pre-started
-   program, which sets them itself (dcr/pool.h). 1 if it has them. */
+   program, which sets them itself (dcr/pool.h). 1 if it has them, 0 if
+   the program's socket failed, -1 if the connection did. */
 int tcpd_hand (tcpd const *t, int sock, int fd, ip46full const *peer, uint16_t port, rule const *r)
 {
   ip46full local ;
   uint16_t localport ;
   char modifs[TCPD_MODIFS_MAX + (r ? r->envlen : 0)] ;
   size_t m ;
-  if (socket_local46(fd, &local, &localport) < 0 || ndelay_off(fd) < 0) return 0 ;
+  if (socket_local46(fd, &local, &localport) < 0 || ndelay_off(fd) < 0) return -1 ;
   dcr_ip46_unmap(&local) ;
   m = modifs_fill(modifs, t, peer, port, &local, localport, r) ;
   return dcr_pool_send(sock, fd, modifs, m) ;

@@ -168,14 +168,14 @@ static void handle_signals (void)
          421 and finishes a message in progress (doc/dcr-tcpd.md) */
       stop_listening() ;
       pool.spare = 0 ;
-      workers_retire(&pool) ;   /* the idle ones exit at EOF */
+      workers_retire(&pool, SIGTERM) ;   /* the idle ones exit */
       conntable_kill(&conns, SIGTERM) ;
       conntable_kill(&conns, SIGCONT) ;
       break ;
     case SIGHUP :
       if (rf.path) rulesfile_check(&rf, 1) ;
       /* the sessions started from now on read conf/ afresh */
-      if (lfd >= 0) workers_retire(&pool) ;
+      if (lfd >= 0) workers_retire(&pool, 0) ;
       break ;
     default : break ;
   }
@@ -195,11 +195,13 @@ static void log_connect (pid_t pid, ip46full const *peer, uint16_t port, int pro
 /* -P: to an idle pre-started session; 0 if there is none to take it */
 static int hand (int fd, ip46full const *peer, uint16_t port, rule const *r)
 {
-  int i = workers_take(&pool) ;
+  int i = workers_take(&pool), h ;
   if (i < 0) return 0 ;
-  if (!tcpd_hand(&child, pool.w[i].sock, fd, peer, port, r))
+  h = tcpd_hand(&child, pool.w[i].sock, fd, peer, port, r) ;
+  if (h <= 0)
   {
-    workers_drop(&pool, i) ;
+    /* -1: the connection's fault, the spawn that follows says so */
+    if (h < 0) workers_untake(&pool, i) ; else workers_drop(&pool, i) ;
     return 0 ;
   }
   fd_close(fd) ;
@@ -218,7 +220,11 @@ static void spawn (int fd, ip46full const *peer, uint16_t port, int proxied, rul
     tcpd_refuse(fd, refusemsg, refuselen) ;
     return ;
   }
-  if (!pid) tcpd_child(&child, fd, peer, port, proxied, r) ;
+  if (!pid)
+  {
+    workers_closeall(&pool) ;
+    tcpd_child(&child, fd, peer, port, proxied, r) ;
+  }
   fd_close(fd) ;
   conntable_add(&conns, pid, peer) ;
   if (child.verbose) log_connect(pid, peer, port, proxied, 0) ;

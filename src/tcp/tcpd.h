@@ -36,7 +36,8 @@ extern pid_t tcpd_spawn (tcpd const *t, int fd, ip46full const *peer, uint16_t p
 extern pid_t tcpd_posix_spawn (char const *const *argv, char const *const *envp, int fd0, int fd1) ;
 
 /* dcr-tcpd -P: hands the connection to the pre-started program on
-   sock, with the variables tcpd_spawn would set; 1 if it took them */
+   sock, with the variables tcpd_spawn would set; 1 if it took them, 0
+   if sock failed, -1 if the connection did */
 extern int tcpd_hand (tcpd const *t, int sock, int fd, ip46full const *peer, uint16_t port, rule const *r) ;
 
 /* Send a line (already ending in CRLF) without ever blocking, and close. */

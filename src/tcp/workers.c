@@ -111,6 +111,13 @@ void workers_drop (workers *p, int i)
   leave(p, p->w + i) ;
 }
 
+void workers_untake (workers *p, int i)
+{
+  p->w[i].state = WORKER_IDLE ;
+  p->w[i].uses-- ;
+  p->nidle++ ;
+}
+
 unsigned int workers_pollfds (workers const *p, iopause_fd *x)
 {
   unsigned int n = 0 ;
@@ -157,7 +164,19 @@ void workers_events (workers *p, iopause_fd const *x, unsigned int nx, conntable
     r = recv(w->sock, buf, sizeof(buf), MSG_DONTWAIT) ;
     if (r < 0 && (errno == EAGAIN || errno == EINTR)) continue ;
     if (r == 1 && buf[0] == DCR_POOL_READY && w->state != WORKER_IDLE) ready(p, w, conns) ;
-    else leave(p, w) ;   /* EOF, an error, or not the protocol: it goes */
+    else
+    {
+      /* EOF, an error, or not the protocol: it goes. One that said
+         something else does not speak the protocol: it is told to go,
+         and no other is started for a while */
+      if (r > 0)
+      {
+        dcr_log("event", "error", "error", "a pre-started session broke the protocol", (char *)0) ;
+        if (w->state == WORKER_STARTING) tain_addsec_g(&p->pause, 1) ;
+        kill(w->pid, SIGTERM) ;
+      }
+      leave(p, w) ;
+    }
   }
 }
 
@@ -195,12 +214,19 @@ void workers_expire (workers *p, tain *deadline)
   }
 }
 
-void workers_retire (workers *p)
+void workers_retire (workers *p, int sig)
 {
   for (uint32_t i = 0 ; i < p->n ; i++)
   {
     worker *w = p->w + i ;
-    if (w->state == WORKER_BUSY) w->retire = 1 ;
-    else if (w->state != WORKER_LEAVING) leave(p, w) ;
+    if (w->state == WORKER_BUSY) { w->retire = 1 ; continue ; }
+    if (w->state != WORKER_LEAVING) leave(p, w) ;
+    /* one that never reads its socket would not see the EOF */
+    if (sig) kill(w->pid, sig) ;
   }
+}
+
+void workers_closeall (workers const *p)
+{
+  for (uint32_t i = 0 ; i < p->n ; i++) if (p->w[i].sock >= 0) fd_close(p->w[i].sock) ;
 }

@@ -52,6 +52,8 @@ extern void workers_fill (workers *) ;
 extern int workers_take (workers *) ;
 /* it could not be given the connection: let it go */
 extern void workers_drop (workers *, int) ;
+/* the connection was at fault: it is idle again */
+extern void workers_untake (workers *, int) ;
 /* their sockets, into x (room for n); the count */
 extern unsigned int workers_pollfds (workers const *, iopause_fd *x) ;
 /* what their sockets said (x as filled); a finished connection leaves conns */
@@ -62,7 +64,11 @@ extern int workers_reaped (workers *, pid_t pid, int wstat) ;
    to look again, or when a paused start may be tried */
 extern void workers_expire (workers *, tain *deadline) ;
 /* all of them leave: idle and starting ones now, busy ones after their
-   connection (SIGHUP: new ones are started; SIGTERM: spare is 0 first) */
-extern void workers_retire (workers *) ;
+   connection (SIGHUP: new ones are started; SIGTERM: spare is 0 first);
+   sig (SIGTERM, or 0): sent to those not busy too */
+extern void workers_retire (workers *, int sig) ;
+/* in a forked child: the pool's sockets closed, so that a program let go
+   sees its EOF at once */
+extern void workers_closeall (workers const *) ;
 
 #endif

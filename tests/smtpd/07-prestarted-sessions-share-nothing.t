@@ -2,7 +2,8 @@
 # Proves: under dcr-tcpd -P one dcr-smtpd process serves session after
 # session, and a session inherits nothing from the one before it on the
 # same process: not the user it authenticated as, nor its count of
-# failed AUTH attempts; not RELAYCLIENT set by a rule for the previous client,
+# failed AUTH attempts, nor its credentials anywhere in the process's
+# memory once it has ended; not RELAYCLIENT set by a rule for the previous client,
 # not its EHLO, MAIL or RCPT, not input it sent and never had read, not
 # an unfinished DATA (its spool is closed: the process's descriptors do
 # not grow), and the chain sees each client's own TCPREMOTEIP/PORT.
@@ -16,6 +17,7 @@ sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), '..'
 from dcrtest import *
 
 RULES = '127.0.0.2/32 allow RELAYCLIENT=\n'
+SECRET = 'Pa55-q7Zr-unlikely-3x'
 
 
 class From(RawClient):
@@ -159,18 +161,38 @@ def wait_spare(gw):
     time.sleep(0.1)
 
 
+def memory_has(pid, needles):
+    """which of needles (bytes) are in pid's writable memory"""
+    found = set()
+    with open('/proc/%d/maps' % pid) as maps, open('/proc/%d/mem' % pid, 'rb', 0) as mem:
+        for line in maps:
+            f = line.split()
+            if len(f) < 2 or 'w' not in f[1]:
+                continue
+            lo, hi = (int(x, 16) for x in f[0].split('-'))
+            try:
+                mem.seek(lo)
+                data = mem.read(hi - lo)
+            except OSError:
+                continue
+            for n in needles:
+                if n in data:
+                    found.add(n)
+    return sorted(found)
+
+
 def auth_state():
     sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), '..', 'auth'))
     from authtest import mkpasswd
     d = tempfile.mkdtemp(prefix='dcr-pool-auth-')
     users = os.path.join(d, 'users')
     with open(users, 'w') as f:
-        f.write('alice:%s\n' % mkpasswd('sha-512', 'right'))
+        f.write('alice:%s\n' % mkpasswd('sha-512', SECRET))
     checker = os.path.join(d, 'checker')
     with open(checker, 'w') as f:
         f.write('#!/bin/sh\nexec %s -u %s "$@"\n' % (bin_path('dcr-checkpass'), users))
     os.chmod(checker, 0o755)
-    good, bad = b64(b'\0alice\0right'), b64(b'\0alice\0wrong')
+    good, bad = b64(b'\0alice\0' + SECRET.encode()), b64(b'\0alice\0wrong')
     with Gateway(tcprules='127.0.0.0/8 allow AUTH_WITHOUT_TLS=\n', tcpd_opts=['-v', '-P', '1'],
                  smtpd_opts=['-a', checker, '-r']) as gw:
         wait_spare(gw)
@@ -183,6 +205,8 @@ def auth_state():
         c.expect('250', 'authenticated: MAIL 250')
         c.close()
         wait_idle(pid)
+        is_(memory_has(pid, [SECRET.encode(), good.encode()]), [],
+            'once the session has ended, neither the password nor its base64 is anywhere in the process\'s memory')
         c = gw.raw()
         is_((smtpd_pids(gw) or [0])[0], pid, 'the next session is on the same process')
         c.cmd('EHLO b.test')

@@ -5,7 +5,8 @@
 # only its connection (dcr-tcpd logs it, counts it gone and serves the
 # next); --max-per-ip and --max-conns count pre-started connections;
 # SIGHUP replaces the idle processes and lets a busy one finish first;
-# SIGTERM closes an idle session with 421 and leaves no process behind.
+# SIGTERM closes an idle session with 421 and leaves no process behind,
+# even with a program that never reads its socket.
 # With a program that does not speak the protocol, connections are
 # still served (spawned one by one), and one that exits at once is
 # logged and restarted at most once a second.
@@ -147,6 +148,15 @@ def foreign_programs():
         like(s.recv(100), rb'^TCPREMOTEIP=127\.0\.0\.1', 'a program not speaking the protocol is still spawned per connection')
         s.close()
         ok(not re.search(r'prestarted=1', t.log()), 'nothing was handed to it')
+    # never reads its socket, so never sees an EOF: SIGTERM still ends it
+    with Tcpd(['-v', '-P', '2'], ['/bin/sh', '-c', 'echo "TCPREMOTEIP=$TCPREMOTEIP"; exec sleep 60']) as t:
+        s = t.connect()
+        s.settimeout(5)
+        like(s.recv(100), rb'^TCPREMOTEIP=', 'a program that never reads its socket: connections spawned')
+        time.sleep(0.3)
+        os.kill(t.proc.pid, signal.SIGTERM)
+        is_(t.wait(5), 0, 'SIGTERM: dcr-tcpd exits 0 all the same, its programs told to go')
+        s.close()
     with Tcpd(['-v', '-P', '2'], ['/bin/sh', '-c', 'echo hi']) as t:
         like(t.talk(), rb'^hi', 'one that exits at once: connections still served')
         time.sleep(2)
