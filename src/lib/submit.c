@@ -1,11 +1,12 @@
 /* ISC license. */
-/* The client side of dcr-queued: one connection per message. The
-   message's descriptor goes first, with one byte 'M' (SCM_RIGHTS), then
-   the envelope text as a netstring ("LEN:text,"), then a half-close.
-   The writer takes nothing but a whole netstring followed by EOF, so a
-   client cut off half-way commits nothing. It answers one line:
-   "K id" committed, "Z reply" temporary, "D reply" permanent, "X why"
-   write it yourself (nothing was committed). */
+/* The client side of dcr-queued. The message's descriptor goes first,
+   with one byte 'M' (SCM_RIGHTS), then the envelope text as a netstring
+   ("LEN:text,"). The netstring's end is the submission's: the writer
+   takes nothing but a whole one, so a client cut off half-way commits
+   nothing. It answers one line: "K id" committed, "Z reply" temporary,
+   "D reply" permanent, "X why" write it yourself (nothing was
+   committed). The connection stays open for the process's next message:
+   a pre-started dcr-smtpd connects once, not once per message. */
 
 #include <errno.h>
 #include <stdint.h>
@@ -49,7 +50,8 @@ static int send_all (int sock, char const *s, size_t n, tain const *deadline)
   return 1 ;
 }
 
-/* the answer, up to EOF: its length, or -1 at the deadline or on an error */
+/* the answer, one line: its length, or -1 at the deadline, on an error
+   or at EOF before its end */
 static ssize_t read_answer (int sock, char *line, tain const *deadline)
 {
   iopause_fd x = { .fd = sock, .events = IOPAUSE_READ } ;
@@ -57,8 +59,13 @@ static ssize_t read_answer (int sock, char *line, tain const *deadline)
   for (;;)
   {
     ssize_t r = read(sock, line + len, DCR_SUBMIT_LINEMAX - 1 - len) ;
-    if (!r || (r > 0 && (len += r) == DCR_SUBMIT_LINEMAX - 1)) break ;
-    if (r > 0) continue ;
+    if (!r) return -1 ;
+    if (r > 0)
+    {
+      len += r ;
+      if (line[len-1] == '\n' || len == DCR_SUBMIT_LINEMAX - 1) break ;
+      continue ;
+    }
     if (errno != EAGAIN && errno != EINTR) return -1 ;
     if (iopause_g(&x, 1, deadline) <= 0 && errno != EINTR) return -1 ;
   }
@@ -67,48 +74,71 @@ static ssize_t read_answer (int sock, char *line, tain const *deadline)
   return len ;
 }
 
+/* the connection to the writer, kept from one message to the next */
+static int wsock = -1 ;
+static char wpath[108] ;
+
+static void drop (void)
+{
+  fd_close(wsock) ;
+  wsock = -1 ;
+}
+
+/* the descriptor, its 'M' and as much of the netstring as the socket
+   takes, in one call (the writer reads the 'M' as ancil_recv_fd does);
+   what is left, in one piece. 0 when it could not all go: nothing is
+   committed then. */
+static int send_frame (int fd, stralloc const *frame, tain const *deadline)
+{
+  struct iovec v = { .iov_base = frame->s, .iov_len = frame->len } ;
+  ssize_t w = dcr_fdpass_sendv(wsock, fd, &v, 1) ;
+  return w >= 1 && send_all(wsock, frame->s + w, frame->len - w, deadline) ;
+}
+
 int dcr_submit (char const *queuedir, int fd, char const *env, size_t envlen, char *line, unsigned int timeout_ms)
 {
+  /* kept for the next message: no malloc and free each time */
+  static stralloc frame = STRALLOC_ZERO ;
   char path[108] ;
   tain deadline ;
   char head[UINT64_FMT + 1] ;
   size_t headlen = uint64_fmt(head, envlen) ;
   ssize_t n ;
-  int sock ;
   char what ;
   head[headlen++] = ':' ;
   if (!sockpath(path, sizeof(path), queuedir)) return -1 ;
-  sock = ipc_stream_nbcoe() ;
-  if (sock < 0) return -1 ;
-  /* a unix socket's connect does not wait: refused or taken at once */
-  if (ipc_connect(sock, path) < 0 && errno != EINPROGRESS) { fd_close(sock) ; return -1 ; }
+  frame.len = 0 ;
+  if (!stralloc_catb(&frame, "M", 1) || !stralloc_catb(&frame, head, headlen)
+   || !stralloc_catb(&frame, env, envlen) || !stralloc_catb(&frame, ",", 1)) return -1 ;
   tain_now_g() ;
   tain_from_millisecs(&deadline, timeout_ms) ;
   tain_add_g(&deadline, &deadline) ;
-  /* nothing is committed before the writer has read all of it: failing
-     to send is "no writer", and the caller writes the message itself */
+  if (wsock >= 0 && strcmp(path, wpath)) drop() ;
+  for (int kept = wsock >= 0 ; ; kept = 0)
   {
-    /* the descriptor, its 'M' and as much of the netstring as the socket
-       takes, in one call (the writer reads the 'M' as ancil_recv_fd
-       does); what is left, in one piece. The frame is kept for the next
-       message: no malloc and free each time. */
-    static stralloc frame = STRALLOC_ZERO ;
-    struct iovec v ;
-    ssize_t w ;
-    frame.len = 0 ;
-    if (!stralloc_catb(&frame, "M", 1) || !stralloc_catb(&frame, head, headlen)
-     || !stralloc_catb(&frame, env, envlen) || !stralloc_catb(&frame, ",", 1))
-      { fd_close(sock) ; return -1 ; }
-    v.iov_base = frame.s ; v.iov_len = frame.len ;
-    w = dcr_fdpass_sendv(sock, fd, &v, 1) ;
-    if (w < 1 || !send_all(sock, frame.s + w, frame.len - w, &deadline)) { fd_close(sock) ; return -1 ; }
+    if (wsock < 0)
+    {
+      wsock = ipc_stream_nbcoe() ;
+      if (wsock < 0) return -1 ;
+      /* a unix socket's connect does not wait: refused or taken at once */
+      if (ipc_connect(wsock, path) < 0 && errno != EINPROGRESS) { drop() ; return -1 ; }
+      memcpy(wpath, path, sizeof(path)) ;
+    }
+    if (send_frame(fd, &frame, &deadline)) break ;
+    /* a kept connection the writer closed (it restarted, or dropped us):
+       it read nothing of this message, so once more on a new one; else
+       "no writer", and the caller writes the message itself */
+    {
+      int e = errno ;
+      drop() ;
+      if (!kept || (e != EPIPE && e != ECONNRESET)) return -1 ;
+    }
   }
-  /* all sent: from here the writer may commit it, so never write it twice */
-  if (shutdown(sock, SHUT_WR) < 0) n = -1 ;
-  else n = read_answer(sock, line, &deadline) ;
-  fd_close(sock) ;
+  /* all sent: from here the writer may commit it, so never send it twice */
+  n = read_answer(wsock, line, &deadline) ;
   if (n < 2 || line[1] != ' ' || !strchr("KZDX", line[0]))
   {
+    drop() ;   /* out of step with the writer, or it has gone */
     strcpy(line, n < 0 ? "451 4.3.0 queue writer did not answer" : "451 4.3.0 queue writer answered nonsense") ;
     return 111 ;
   }

@@ -88,29 +88,69 @@ static void accept_all (int lsock, unsigned int timeout)
     j->sock = s ;
     j->mfd = -1 ;
     j->readable = 1 ;
+    j->idle = 0 ;   /* a new client has until the deadline to submit */
     tain_addsec_g(&j->deadline, timeout) ;
     jobs[njobs++] = j ;
   }
 }
 
+/* all of a submission is in: one whole netstring, or bytes that can
+   never be one (refused then by commit.c). Its end is its own mark, so a
+   client may keep its connection for the next message (dcr-smtpd does). */
+static int whole (job *j)
+{
+  size_t i = 0, len = 0 ;
+  for (; i < j->in.len && j->in.s[i] != ':' ; i++)
+  {
+    if (j->in.s[i] < '0' || j->in.s[i] > '9' || i >= 9) return (j->last = 1) ;
+    len = len * 10 + (j->in.s[i] - '0') ;
+  }
+  if (i == j->in.len) return 0 ;
+  if (j->in.len - i - 1 < len + 1) return 0 ;
+  if (j->in.len - i - 1 > len + 1) j->last = 1 ;   /* it did not wait for the answer */
+  return 1 ;
+}
+
 /* what one client sent so far; 0 when it is to be dropped */
-static int take (job *j)
+static int take (job *j, unsigned int timeout)
 {
   if (j->mfd < 0)
   {
     j->mfd = ancil_recv_fd(j->sock, 'M') ;
     if (j->mfd < 0) return errno == EAGAIN || errno == EWOULDBLOCK ;
   }
+  if (j->idle)
+  {
+    /* a kept connection starts its next submission: the clock runs */
+    j->idle = 0 ;
+    tain_addsec_g(&j->deadline, timeout) ;
+  }
   for (;;)
   {
     ssize_t r ;
     if (!stralloc_readyplus(&j->in, 65536)) { answer(j, "X out of memory") ; return 0 ; }
     r = read(j->sock, j->in.s + j->in.len, 65536) ;
-    if (!r) { j->done = 1 ; return 1 ; }
+    if (!r) { j->done = j->last = 1 ; return 1 ; }
     if (r < 0) return errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR ;
     j->in.len += r ;
     if (j->in.len > ENVMAX) { answer(j, "X envelope too large for the writer") ; return 0 ; }
+    if (whole(j)) { j->done = 1 ; return 1 ; }
   }
+}
+
+/* answered: the connection waits for the client's next message, with no
+   deadline (an idle client holds one descriptor), or closes */
+static void job_next (unsigned int i, int stopping)
+{
+  job *j = jobs[i] ;
+  answer(j, j->answer) ;
+  if (j->last || stopping) { job_close(i) ; return ; }
+  fd_close(j->mfd) ;
+  j->mfd = -1 ;
+  j->in.len = 0 ;
+  j->done = 0 ;
+  j->idle = 1 ;
+  j->deadline = tain_infinite ;
 }
 
 static int handle_signals (void)
@@ -206,15 +246,16 @@ int main (int argc, char const *const *argv)
     for (i = 0 ; i < njobs ; )
     {
       job *j = jobs[i] ;
-      if (!j->done && j->readable && !take(j)) { job_close(i) ; continue ; }
+      if (!j->done && j->readable && !take(j, timeout)) { job_close(i) ; continue ; }
       if (!j->done && !tain_less(&STAMP, &j->deadline)) { job_close(i) ; continue ; }
+      if (stopping && j->idle && !j->in.len) { job_close(i) ; continue ; }
       if (j->done) batch[nb++] = j ;
       i++ ;
     }
     if (!nb) continue ;
     commit_batch(batch, nb, queuefd, newfd) ;
     for (i = 0 ; i < njobs ; )
-      if (jobs[i]->done) { answer(jobs[i], jobs[i]->answer) ; job_close(i) ; }
+      if (jobs[i]->done) job_next(i, stopping) ;
       else i++ ;
   }
   dcr_log("event", "stop", (char *)0) ;

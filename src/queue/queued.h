@@ -22,6 +22,8 @@ struct job_s
   tain deadline ;
   unsigned int done : 1 ;     /* all read: in the next batch */
   unsigned int readable : 1 ; /* iopause named it this round (or it is new) */
+  unsigned int idle : 1 ;     /* kept after an answer, nothing of the next yet */
+  unsigned int last : 1 ;     /* EOF, or out of step: closed after the answer */
   /* commit.c */
   unsigned int step ;         /* how far it went */
   char id[DCR_QID_LEN + 1] ;

@@ -52,7 +52,7 @@ __all__ = [
     'qid_bucket', 'queued_id', 'unescape', 'swaks', 'reply_code',
     'DEFAULT_ROUTES', 'LIB_DIR', 'Timeout', 'session', 'children_of',
     'rss_kb', 'smtpd_pids', 'tmpfs_mount', 'tmpfs_umount', 'fill_disk', 'read_all',
-    'send_message',
+    'send_message', 'read_line',
 ]
 
 LIB_DIR = os.path.dirname(os.path.abspath(__file__))
@@ -228,6 +228,18 @@ def read_all(sock):
         if not d:
             return out
         out += d
+
+
+def read_line(sock):
+    """One line a peer sends, up to its LF, or what came before it
+    closed: bytes."""
+    out = b''
+    while not out.endswith(b'\n'):
+        d = sock.recv(1)
+        if not d:
+            break
+        out += d
+    return out
 
 
 def reply_code(r):

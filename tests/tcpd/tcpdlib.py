@@ -22,7 +22,7 @@ import tempfile
 import time
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), '..', 'lib'))
-from dcrtest import bin_path, read_all  # noqa: E402
+from dcrtest import bin_path, read_all, read_line  # noqa: E402
 
 TCPD = bin_path('dcr-tcpd')
 
@@ -131,14 +131,7 @@ class Tcpd(object):
 readall = read_all   # dcrtest's
 
 
-def readline(s):
-    out = b''
-    while not out.endswith(b'\n'):
-        b = s.recv(1)
-        if not b:
-            break
-        out += b
-    return out
+readline = read_line   # dcrtest's
 
 
 def have_ipv6_loopback():

@@ -1,0 +1,179 @@
+#!/usr/bin/python3
+# Proves, for dcr-queued's kept connections (doc/dcr-queued.md):
+#  - a client may send submission after submission on one connection,
+#    waiting for each answer; each is committed under its own id;
+#  - a kept connection idle for longer than -t is not dropped, while a
+#    new connection that sends nothing within -t is;
+#  - a client that sends the next submission before the answer is out of
+#    step: it gets "Z 451 malformed", the connection closes, and nothing
+#    of that submission is committed;
+#  - SIGTERM with kept idle connections: the writer closes them and exits
+#    0 at once;
+#  - through pre-started dcr-smtpd (dcr-tcpd -P 1): five sessions use one
+#    connection to the writer, and after the writer restarts the next
+#    message still goes through the writer (the dead connection is
+#    replaced, the message is not lost or refused).
+import os, re, signal, socket, subprocess, sys, tempfile, shutil, time
+here = os.path.dirname(os.path.abspath(__file__))
+sys.path.insert(0, os.path.join(here, '..', 'lib'))
+sys.path.insert(0, here)
+from dcrtest import *
+from queuetest import *
+
+QUEUED = os.path.join(os.path.dirname(ENQUEUE), 'dcr-queued')
+MSG = b'From: a@example.org\r\nSubject: kept\r\n\r\nhello\r\n'
+
+
+SEQ = [0]
+
+
+def envtext(sender='a@example.com'):
+    SEQ[0] += 1
+    qid = '0640a1f2b3c4d00123a%04x' % SEQ[0]
+    return ('dcr-envelope\t1\nid\t%s\narrival\t0\nsize\t0\npriority\t0\nsender\t%s\n'
+            'rcpt\tpending\t0\t0\tb@example.net\t\t\t\n' % (qid, sender)).encode()
+
+
+def netstring(b):
+    return b'%d:%s,' % (len(b), b)
+
+
+def connect(q):
+    s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    s.settimeout(10)
+    s.connect(q.p('submit'))
+    return s
+
+
+def submit(s, fd, payload):
+    socket.send_fds(s, [b'M'], [fd])
+    s.sendall(payload)
+
+
+def answer(s):
+    """one line, or what came before EOF"""
+    return read_line(s).decode()
+
+
+def eof_within(s, secs):
+    s.settimeout(secs)
+    try:
+        return s.recv(1) == b''
+    except (socket.timeout, ConnectionResetError):
+        return False
+    finally:
+        s.settimeout(10)
+
+
+def client_sockets(pid):
+    n = 0
+    for fd in os.listdir('/proc/%d/fd' % pid):
+        try:
+            n += os.readlink('/proc/%d/fd/%s' % (pid, fd)).startswith('socket:')
+        except OSError:
+            pass
+    return n - 1   # the listening socket
+
+
+def start_writer(q, timeout):
+    r, w = os.pipe()
+    err = tempfile.TemporaryFile()
+    p = subprocess.Popen([QUEUED, '-d', str(w), '-t', str(timeout), q.path], stderr=err, pass_fds=(w,))
+    os.close(w)
+    ready = os.read(r, 1) == b'\n'
+    os.close(r)
+    return p, ready
+
+
+def raw_part(top):
+    q = Queue(os.path.join(top, 'q'))
+    for d in ('', 'tmp', 'new', 'mess'):
+        os.mkdir(q.p(d), 0o750)
+    for i in range(64):
+        os.mkdir(q.p('mess', '%02x' % i), 0o750)
+    w, ready = start_writer(q, 1)
+    try:
+        ok(ready, 'dcr-queued -t 1 is ready')
+        s = connect(q)
+        ids = []
+        for i in range(3):
+            fd = spool(q.p('tmp'), b'Subject: kept %d\n\nbody\n' % i)
+            submit(s, fd, netstring(envtext()))
+            os.close(fd)
+            a = answer(s)
+            ids.append(a[2:].strip() if a.startswith('K ') else a)
+            if i == 1:
+                time.sleep(2.5)   # idle for more than -t 1
+        is_([bool(re.match(r'^\w{20,}$', x)) for x in ids], [True] * 3,
+            'three submissions on one connection, the last after 2.5 s idle (-t 1): each answered K id (%r)' % ids)
+        is_(len(set(ids)), 3, 'three ids')
+        is_(sorted(q.ids()), sorted(ids), 'all three committed')
+        is_([q.message(x) for x in ids], [b'Subject: kept %d\n\nbody\n' % i for i in range(3)], 'each message whole')
+        is_(q.check(), [], 'the queue invariants hold')
+
+        silent = connect(q)
+        ok(eof_within(silent, 4), 'a new connection that sends nothing within -t is dropped')
+        silent.close()
+
+        before = set(q.ids())
+        fd = spool(q.p('tmp'), b'Subject: out of step\n\nbody\n')
+        socket.send_fds(s, [b'M'], [fd])
+        s.sendall(netstring(envtext()) + b'M' + netstring(envtext()))   # the next before the answer
+        os.close(fd)
+        like(answer(s), r'^Z 451 4\.3\.0 malformed submission\n$', 'two submissions without waiting: Z 451 malformed')
+        ok(eof_within(s, 4), 'and the connection closes')
+        is_(set(q.ids()) - before, set(), 'nothing of it committed')
+        is_(q.orphans(), [], 'and no message left behind')
+        s.close()
+
+        kept = [connect(q) for _ in range(3)]
+        for k in kept:
+            fd = spool(q.p('tmp'), b'Subject: before stop\n\nbody\n')
+            submit(k, fd, netstring(envtext()))
+            os.close(fd)
+            answer(k)
+        t0 = time.time()
+        w.send_signal(signal.SIGTERM)
+        rc = w.wait(10)
+        is_(rc, 0, 'SIGTERM with three kept idle connections: exit 0')
+        ok(time.time() - t0 < 3, 'at once, not after a timeout (%.2f s)' % (time.time() - t0))
+        is_([eof_within(k, 2) for k in kept], [True] * 3, 'each kept connection was closed')
+        [k.close() for k in kept]
+    finally:
+        if w.poll() is None:
+            w.kill()
+            w.wait()
+
+
+def pooled_part():
+    with Gateway(writer=True, tcpd_opts=['-P', '1']) as gw:
+        codes = [send_message(gw, MSG)[0] for _ in range(5)]
+        is_(codes, [250] * 5, 'pre-started dcr-smtpd: five sessions, five 250')
+        # one pre-started process, or two when dcr-tcpd started another
+        # while the first was between sessions; without kept connections: 0
+        n = client_sockets(gw.writer_proc.pid)
+        ok(1 <= n <= 2, 'the writer holds one connection per dcr-smtpd process for all five, not one per message (%d)' % n)
+        gw.writer_proc.terminate()
+        is_(gw.writer_proc.wait(10), 0, 'the writer stops (SIGTERM)')
+        env = dict(os.environ)
+        gw._start_writer(env)
+        code, text = send_message(gw, MSG)
+        is_(code, 250, 'after the writer restarted: 250')
+        qid = queued_id(text)
+        like(gw.log(), r'dcr-smtpd: event=queued id=%s .*spool=writer' % qid,
+             'through the new writer: the dead connection was replaced')
+        q = Queue(gw.queue)
+        is_(len(q.ids()), 6, 'all six messages are in the queue')
+        is_(q.check(), [], 'whole')
+
+
+def main():
+    top = tempfile.mkdtemp(prefix='dcrqk-')
+    try:
+        raw_part(top)
+    finally:
+        shutil.rmtree(top, ignore_errors=True)
+    pooled_part()
+
+
+run(main, 120)
