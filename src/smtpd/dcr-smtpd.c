@@ -121,8 +121,37 @@ static int options (int argc, char const *const *argv, opts *o)
   return l.ind ;
 }
 
-/* options, then confdir files, then defaults; again for each session of
-   a pre-started process, which sees conf/ as a new process would */
+/* The conf/ files configure reads, and what stat said of each when they
+   were last read: a pre-started process reads them again when one
+   changed, so that it sees conf/ as a new process would, at the cost of
+   a stat each per session rather than an open, two reads and a close. */
+static char const *const confnames[] = { "max-size", "max-rcpt", "one-domain", "greet-delay", "hostname" } ;
+#define NCONF (sizeof(confnames) / sizeof(confnames[0]))
+
+static int conf_changed (char const *dir)
+{
+  static struct stat last[NCONF] ;
+  size_t dlen = dir ? strlen(dir) : 0 ;
+  int changed = 0 ;
+  if (!dir) return 0 ;
+  for (size_t i = 0 ; i < NCONF ; i++)
+  {
+    size_t nlen = strlen(confnames[i]) ;
+    char path[dlen + nlen + 2] ;
+    memcpy(path, dir, dlen) ; path[dlen] = '/' ; memcpy(path + dlen + 1, confnames[i], nlen + 1) ;
+    changed |= smtpd_file_changed(path, &last[i]) ;   /* every one, to keep each stamp */
+  }
+  return changed ;
+}
+
+/* TMPDIR is the session's: a dcr-tcpd rule may set it */
+static char const *spooldir_of (opts const *o)
+{
+  char const *spooldir = o->spooldir ? o->spooldir : getenv("TMPDIR") ;
+  return spooldir && *spooldir ? spooldir : "/tmp" ;
+}
+
+/* options, then confdir files, then defaults */
 static unsigned int configure (opts *o, smtpd *ss)
 {
   static char namebuf[256] ;
@@ -132,7 +161,7 @@ static unsigned int configure (opts *o, smtpd *ss)
   if (o->onedomain) onedomain = 1 ; else confnum(o->confdir, "one-domain", &onedomain) ;
   if (o->greet) greetdelay = num(o->greet) ; else confnum(o->confdir, "greet-delay", &greetdelay) ;
   static stralloc sysname = STRALLOC_ZERO ;
-  char const *hostname = o->hostname, *spooldir ;
+  char const *hostname = o->hostname ;
   if (!hostname && o->confdir && conffile(o->confdir, "hostname", namebuf, sizeof(namebuf)) && namebuf[0]) hostname = namebuf ;
   if (!hostname)
   {
@@ -145,9 +174,6 @@ static unsigned int configure (opts *o, smtpd *ss)
     if (!stralloc_cats(&r, o->confdir) || !stralloc_cats(&r, "/routes") || !stralloc_0(&r)) strerr_diefu1sys(111, "allocate") ;
     o->routes = r.s ;
   }
-  /* TMPDIR is the session's: a dcr-tcpd rule may set it */
-  spooldir = o->spooldir ? o->spooldir : getenv("TMPDIR") ;
-  if (!spooldir || !*spooldir) spooldir = "/tmp" ;
   if (!maxsize || !maxrcpt || maxrcpt > 100000 || o->timeout < 1 || o->timeout > 86400
    || o->datatimeout < 1 || o->datatimeout > 86400 || greetdelay > 300000)
     strerr_dief1x(100, "a limit is out of range") ;
@@ -158,7 +184,7 @@ static unsigned int configure (opts *o, smtpd *ss)
   ss->maxerrors = o->maxerrors > 100000 ? 100000 : o->maxerrors ;
   ss->timeout = o->timeout ;
   ss->datatimeout = o->datatimeout ;
-  ss->spooldir = spooldir ;
+  ss->spooldir = spooldir_of(o) ;
   ss->checker = o->checker ;
   ss->authrequired = o->authrequired ;
   if (ss->authrequired && !ss->checker) strerr_dief1x(100, "-r (AUTH required) needs -a checkpassword") ;
@@ -190,7 +216,8 @@ static void session (smtpd *ss)
 
 static void prestarted_session (smtpd *ss)
 {
-  ss->greetdelay = configure(&cmdline, ss) ;
+  if (conf_changed(cmdline.confdir)) ss->greetdelay = configure(&cmdline, ss) ;
+  else ss->spooldir = spooldir_of(&cmdline) ;
   session(ss) ;
 }
 
@@ -203,6 +230,7 @@ int main (int argc, char const *const *argv)
     argc -= n ; argv += n ;
   }
   if (!argc) dieusage() ;
+  conf_changed(cmdline.confdir) ;   /* the stamps of what configure reads now */
   s.greetdelay = configure(&cmdline, &s) ;
 
   s.prog = argv ;

@@ -8,6 +8,7 @@
 #include <skalibs/types.h>
 #include <skalibs/buffer.h>
 #include <skalibs/tai.h>
+#include <skalibs/iopause.h>
 #include <skalibs/unix-timed.h>
 
 #include <dcr/log.h>
@@ -161,11 +162,20 @@ static void fill (smtpd *s, unsigned int secs, int indata)
   idle_session = s ;
   idle = !indata ;
   if (idle && terminating) onterm(SIGTERM) ;   /* it came before idle was set */
+  if (idle)
+  {
+    /* the reply just went out: the next command is not there yet, so
+       wait first (skalibs' timed read reads first, for an EAGAIN each
+       command); in DATA the next bytes usually are there */
+    iopause_fd x = { .fd = buffer_fd(&s->in), .events = IOPAUSE_READ } ;
+    if (!iopause_g(&x, 1, &d)) { idle = 0 ; errno = ETIMEDOUT ; goto timeout ; }
+  }
   r = buffer_timed_fill_g(&s->in, &d) ;
   idle = 0 ;
   if (r > 0) return ;
   if (!r) smtpd_exit(s, "eof") ;
   if (errno != ETIMEDOUT) smtpd_exit(s, "read-error") ;
+ timeout:
   smtpd_put(s, "421 4.4.2 timeout, closing") ;
   smtpd_flush(s) ;
   smtpd_exit(s, "timeout") ;

@@ -3,7 +3,9 @@
 # session, and a session inherits nothing from the one before it on the
 # same process: not the user it authenticated as, nor its count of
 # failed AUTH attempts, nor its credentials anywhere in the process's
-# memory once it has ended; not RELAYCLIENT set by a rule for the previous client,
+# memory once it has ended; not the conf/ files it read (a changed
+# max-size or hostname, a new greet-delay, is seen by the next session on
+# the same process, as a new process would see it); not RELAYCLIENT set by a rule for the previous client,
 # not its EHLO, MAIL or RCPT, not input it sent and never had read, not
 # an unfinished DATA (its spool is closed: the process's descriptors do
 # not grow), and the chain sees each client's own TCPREMOTEIP/PORT.
@@ -306,8 +308,38 @@ def direct():
             a.close()
 
 
+def conf_changes():
+    with Gateway(tcpd_opts=['-v', '-P', '1'], max_size=10000) as gw:
+        wait_spare(gw)
+        c = gw.raw(banner=True)
+        like(c.greeting[1], r'^220 mx\.dcrtest ', 'conf/hostname in the banner')
+        like(c.cmd('EHLO a.test')[1], r'SIZE 10000\b', 'conf/max-size in EHLO: SIZE 10000')
+        pid = (smtpd_pids(gw) or [0])[0]
+        c.cmd('QUIT')
+        settle(c, pid)
+        with open(gw.path('conf/max-size'), 'w') as f:
+            f.write('20000\n')
+        with open(gw.path('conf/hostname'), 'w') as f:
+            f.write('mx2.dcrtest\n')
+        c = gw.raw(banner=True)
+        like(c.greeting[1], r'^220 mx2\.dcrtest ', 'the next session: the new conf/hostname')
+        like(c.cmd('EHLO a.test')[1], r'SIZE 20000\b', 'and the new max-size: SIZE 20000')
+        is_(smtpd_pids(gw), [pid], 'on the same process')
+        c.cmd('QUIT')
+        settle(c, pid)
+        with open(gw.path('conf/greet-delay'), 'w') as f:
+            f.write('700\n')
+        c = gw.raw(banner=False)
+        time.sleep(0.3)   # without the delay, the banner is out by now
+        c.send('EHLO early.talker\r\n')
+        is_(c.reply()[0], 554, 'a greet-delay file made since: the next session refuses an early talker (554)')
+        c.close()
+        is_(len(set(p for p, _ in served(gw))), 1, 'one process served the three')
+
+
 def main():
     through_tcpd()
+    conf_changes()
     auth_state()
     direct()
 
