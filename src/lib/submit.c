@@ -56,6 +56,8 @@ static ssize_t read_answer (int sock, char *line, tain const *deadline)
 {
   iopause_fd x = { .fd = sock, .events = IOPAUSE_READ } ;
   size_t len = 0 ;
+  /* the writer answers after a sync: never there yet, so wait first */
+  if (iopause_g(&x, 1, deadline) <= 0 && errno != EINTR) return -1 ;
   for (;;)
   {
     ssize_t r = read(sock, line + len, DCR_SUBMIT_LINEMAX - 1 - len) ;

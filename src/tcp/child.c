@@ -235,7 +235,8 @@ int tcpd_hand (tcpd const *t, int sock, int fd, ip46full const *peer, uint16_t p
   uint16_t localport ;
   char modifs[TCPD_MODIFS_MAX + (r ? r->envlen : 0)] ;
   size_t m ;
-  if (socket_local46(fd, &local, &localport) < 0 || ndelay_off(fd) < 0) return -1 ;
+  /* left non-blocking (dcr/pool.h): the program wants it so */
+  if (socket_local46(fd, &local, &localport) < 0) return -1 ;
   dcr_ip46_unmap(&local) ;
   m = modifs_fill(modifs, t, peer, port, &local, localport, r) ;
   return dcr_pool_send(sock, fd, modifs, m) ;

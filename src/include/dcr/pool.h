@@ -5,7 +5,8 @@
 /* Pre-started sessions (doc/dcr-tcpd.md, "Pre-started sessions"):
    dcr-tcpd -P hands each accepted connection to a program it started
    beforehand, over a SOCK_SEQPACKET socket pair of its own. One datagram
-   is one connection: the socket as SCM_RIGHTS and the variables the
+   is one connection: the socket as SCM_RIGHTS (non-blocking, unlike
+   under UCSPI: the programs are dcrouter's own) and the variables the
    program would have had under UCSPI-TCP, as "NAME=value\0" (set) and
    "NAME\0" (unset). The program answers one byte, DCR_POOL_READY, when
    it starts waiting for a connection: once at start, then after each
