@@ -184,7 +184,7 @@ trace = readf('strace-dcr.txt')
 if trace is not None:
     m_asked, m_queued = (readf('durability-dcr-count') or '0 0').split()
     nmsg = int(m_asked) or 1
-    qdir = os.path.join(OUT, 'dcr', 'queue')
+    qdir = os.path.join(OUT, 'dcr', 'inst', 'queue')
     kinds = collections.Counter()
     calls = 0
     for line in trace.splitlines():
