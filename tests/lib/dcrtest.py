@@ -52,7 +52,7 @@ __all__ = [
     'qid_bucket', 'queued_id', 'unescape', 'swaks', 'reply_code',
     'DEFAULT_ROUTES', 'LIB_DIR', 'Timeout', 'session', 'children_of',
     'rss_kb', 'smtpd_pids', 'tmpfs_mount', 'tmpfs_umount', 'fill_disk', 'read_all',
-    'send_message', 'read_line',
+    'send_message', 'read_line', 'wait_for',
 ]
 
 LIB_DIR = os.path.dirname(os.path.abspath(__file__))
@@ -228,6 +228,17 @@ def read_all(sock):
         if not d:
             return out
         out += d
+
+
+def wait_for(cond, timeout=5):
+    """Polls cond() every 50 ms until it is true or timeout seconds have
+    passed: its last value."""
+    end = time.time() + timeout
+    while time.time() < end:
+        if cond():
+            return True
+        time.sleep(0.05)
+    return cond()
 
 
 def read_line(sock):

@@ -32,15 +32,6 @@ def idle_workers(gw):
     return sorted(out)
 
 
-def wait_for(cond, timeout=5):
-    end = time.time() + timeout
-    while time.time() < end:
-        if cond():
-            return True
-        time.sleep(0.05)
-    return cond()
-
-
 def quit_session(gw):
     c = gw.raw()
     c.cmd('QUIT')

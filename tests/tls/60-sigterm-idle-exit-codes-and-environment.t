@@ -163,13 +163,4 @@ def main():
         like(p.stderr, rb'-k needs -c', '  saying so')
 
 
-def wait_for(pred, timeout):
-    deadline = time.time() + timeout
-    while time.time() < deadline:
-        if pred():
-            return True
-        time.sleep(0.05)
-    return pred()
-
-
 run(main, timeout=200)
