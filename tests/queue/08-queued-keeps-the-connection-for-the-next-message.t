@@ -12,7 +12,9 @@
 #  - through pre-started dcr-smtpd (dcr-tcpd -P 1): five sessions use one
 #    connection to the writer, and after the writer restarts the next
 #    message still goes through the writer (the dead connection is
-#    replaced, the message is not lost or refused).
+#    replaced, the message is not lost or refused); after kill -9 of the
+#    writer, with nobody on the socket, each message is committed by
+#    dcr-enqueue itself, and once a writer is back, through it again.
 import os, re, signal, socket, subprocess, sys, tempfile, shutil, time
 here = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.join(here, '..', 'lib'))
@@ -162,8 +164,21 @@ def pooled_part():
         qid = queued_id(text)
         like(gw.log(), r'dcr-smtpd: event=queued id=%s .*spool=writer' % qid,
              'through the new writer: the dead connection was replaced')
+        # kill -9, and no writer at all: the kept connections are dead and
+        # the socket file stale; each message is committed by dcr-enqueue
+        gw.writer_proc.kill()
+        gw.writer_proc.wait(10)
+        got = [send_message(gw, MSG) for _ in range(3)]
+        is_([c for c, _ in got], [250] * 3, 'after kill -9 of the writer: three sessions, three 250')
+        ids = [queued_id(t) for _, t in got]
+        is_([bool(re.search(r'dcr-enqueue: event=queued id=%s .*spool=link' % i, gw.log())) for i in ids], [True] * 3,
+            'each committed by dcr-enqueue itself (spool=link): the dead connection costs no message')
+        gw._start_writer(env)
+        code, text = send_message(gw, MSG)
+        like(gw.log(), r'dcr-smtpd: event=queued id=%s .*spool=writer' % queued_id(text),
+             'a writer again: the next message goes through it (%d)' % code)
         q = Queue(gw.queue)
-        is_(len(q.ids()), 6, 'all six messages are in the queue')
+        is_(len(q.ids()), 10, 'all ten messages are in the queue')
         is_(q.check(), [], 'whole')
 
 
