@@ -71,9 +71,30 @@ static void answer (job *j, char const *line)
   if (send(j->sock, buf, n + 1, MSG_NOSIGNAL | MSG_DONTWAIT) < 0) {}
 }
 
+/* kept connections, idle: how many */
+static unsigned int nidle (void)
+{
+  unsigned int n = 0 ;
+  for (unsigned int i = 0 ; i < njobs ; i++) n += jobs[i]->idle ;
+  return n ;
+}
+
+/* All the slots held, a client waiting: the kept connection idle the
+   longest makes room. Its owner finds it closed at its next send (EPIPE,
+   nothing read) and connects again. 0 when none is idle. */
+static int evict (void)
+{
+  int oldest = -1 ;
+  for (unsigned int i = 0 ; i < njobs ; i++)
+    if (jobs[i]->idle && (oldest < 0 || tain_less(&jobs[i]->idlesince, &jobs[oldest]->idlesince))) oldest = (int)i ;
+  if (oldest < 0) return 0 ;
+  job_close((unsigned int)oldest) ;
+  return 1 ;
+}
+
 static void accept_all (int lsock, unsigned int timeout)
 {
-  while (njobs < maxjobs)
+  while (njobs < maxjobs || nidle())
   {
     int s = ipc_accept_nbcoe(lsock, 0, 0, 0) ;
     job *j ;
@@ -83,6 +104,7 @@ static void accept_all (int lsock, unsigned int timeout)
         dcr_log("event", "accept-error", "error", strerror(errno), (char *)0) ;
       return ;
     }
+    if (njobs >= maxjobs) evict() ;   /* only for a client that is there */
     j = nspare ? spare[--nspare] : calloc(1, sizeof(job)) ;
     if (!j) { fd_close(s) ; return ; }
     j->sock = s ;
@@ -150,6 +172,7 @@ static void job_next (unsigned int i, int stopping)
   j->in.len = 0 ;
   j->done = 0 ;
   j->idle = 1 ;
+  j->idlesince = STAMP ;
   j->deadline = tain_infinite ;
 }
 
@@ -221,9 +244,11 @@ int main (int argc, char const *const *argv)
   while (!stopping || njobs)
   {
     unsigned int i, n = 0, nb = 0, first ;
+    int listening ;
     tain deadline = TAIN_INFINITE ;
     x[n].fd = sfd ; x[n++].events = IOPAUSE_READ ;
-    if (!stopping && njobs < maxjobs) { x[n].fd = lsock ; x[n++].events = IOPAUSE_READ ; }
+    listening = !stopping && (njobs < maxjobs || nidle()) ;
+    if (listening) { x[n].fd = lsock ; x[n++].events = IOPAUSE_READ ; }
     first = n ;
     for (i = 0 ; i < njobs ; i++)
     {
@@ -242,7 +267,7 @@ int main (int argc, char const *const *argv)
     /* only the clients iopause named are read, and the new ones, whose
        submission is often there already */
     for (i = 0 ; i < njobs ; i++) jobs[i]->readable = !!x[first + i].revents ;
-    if (!stopping && njobs < maxjobs && x[1].revents) accept_all(lsock, timeout) ;
+    if (listening && !stopping && x[1].revents) accept_all(lsock, timeout) ;
     for (i = 0 ; i < njobs ; )
     {
       job *j = jobs[i] ;

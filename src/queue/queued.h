@@ -20,6 +20,7 @@ struct job_s
   int mfd ;                   /* -1 until received */
   stralloc in ;               /* the netstring as read */
   tain deadline ;
+  tain idlesince ;            /* kept and idle since then */
   unsigned int done : 1 ;     /* all read: in the next batch */
   unsigned int readable : 1 ; /* iopause named it this round (or it is new) */
   unsigned int idle : 1 ;     /* kept after an answer, nothing of the next yet */

@@ -7,6 +7,8 @@
 #  - a client that sends the next submission before the answer is out of
 #    step: it gets "Z 451 malformed", the connection closes, and nothing
 #    of that submission is committed;
+#  - all -c slots held by idle kept connections: a new client is taken
+#    at once, and the connection idle the longest is closed for it;
 #  - SIGTERM with kept idle connections: the writer closes them and exits
 #    0 at once;
 #  - through pre-started dcr-smtpd (dcr-tcpd -P 1): five sessions use one
@@ -77,10 +79,10 @@ def client_sockets(pid):
     return n - 1   # the listening socket
 
 
-def start_writer(q, timeout):
+def start_writer(q, timeout, opts=()):
     r, w = os.pipe()
     err = tempfile.TemporaryFile()
-    p = subprocess.Popen([QUEUED, '-d', str(w), '-t', str(timeout), q.path], stderr=err, pass_fds=(w,))
+    p = subprocess.Popen([QUEUED, '-d', str(w), '-t', str(timeout)] + list(opts) + [q.path], stderr=err, pass_fds=(w,))
     os.close(w)
     ready = os.read(r, 1) == b'\n'
     os.close(r)
@@ -147,6 +149,42 @@ def raw_part(top):
             w.wait()
 
 
+def full_part(top):
+    q = Queue(os.path.join(top, 'q2'))
+    for d in ('', 'tmp', 'new', 'mess'):
+        os.mkdir(q.p(d), 0o750)
+    for i in range(64):
+        os.mkdir(q.p('mess', '%02x' % i), 0o750)
+    w, ready = start_writer(q, 60, ['-c', '2'])
+    try:
+        kept = []
+        for i in range(2):
+            k = connect(q)
+            fd = spool(q.p('tmp'), b'Subject: kept %d\n\nbody\n' % i)
+            submit(k, fd, netstring(envtext()))
+            os.close(fd)
+            answer(k)
+            kept.append(k)
+            time.sleep(0.1)
+        t0 = time.time()
+        c = connect(q)
+        fd = spool(q.p('tmp'), b'Subject: third\n\nbody\n')
+        submit(c, fd, netstring(envtext()))
+        os.close(fd)
+        like(answer(c), r'^K \w+\n$', '-c 2 held by two idle kept connections: a third client is still answered K')
+        ok(time.time() - t0 < 3, 'at once (%.2f s), not after a timeout' % (time.time() - t0))
+        ok(eof_within(kept[0], 2), 'the connection idle the longest made room: closed')
+        fd = spool(q.p('tmp'), b'Subject: kept again\n\nbody\n')
+        submit(kept[1], fd, netstring(envtext()))
+        os.close(fd)
+        like(answer(kept[1]), r'^K \w+\n$', 'the other kept connection still works')
+        is_(len(q.ids()), 4, 'four committed')
+        [k.close() for k in kept + [c]]
+    finally:
+        w.kill()
+        w.wait()
+
+
 def pooled_part():
     with Gateway(writer=True, tcpd_opts=['-P', '1']) as gw:
         codes = [send_message(gw, MSG)[0] for _ in range(5)]
@@ -186,6 +224,7 @@ def main():
     top = tempfile.mkdtemp(prefix='dcrqk-')
     try:
         raw_part(top)
+        full_part(top)
     finally:
         shutil.rmtree(top, ignore_errors=True)
     pooled_part()
