@@ -137,11 +137,7 @@ def count_calls(path, name):
 def main():
     top = tempfile.mkdtemp(prefix='dcrqd-')
     try:
-        q = Queue(os.path.join(top, 'q'))
-        for d in ('', 'tmp', 'new', 'mess'):
-            os.mkdir(q.p(d), 0o750)
-        for i in range(64):   # the hash buckets, as dcr-setup makes them
-            os.mkdir(q.p('mess', '%02x' % i), 0o750)
+        q = make_queue(os.path.join(top, 'q'))
         trace = os.path.join(top, 'trace')
         prefix = [STRACE, '-f', '-qq', '-e', 'trace=syncfs,fsync', '-o', trace] if STRACE else []
         with Writer(q, prefix) as w:

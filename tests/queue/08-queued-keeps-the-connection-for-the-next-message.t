@@ -90,11 +90,7 @@ def start_writer(q, timeout, opts=()):
 
 
 def raw_part(top):
-    q = Queue(os.path.join(top, 'q'))
-    for d in ('', 'tmp', 'new', 'mess'):
-        os.mkdir(q.p(d), 0o750)
-    for i in range(64):
-        os.mkdir(q.p('mess', '%02x' % i), 0o750)
+    q = make_queue(os.path.join(top, 'q'))
     w, ready = start_writer(q, 1)
     try:
         ok(ready, 'dcr-queued -t 1 is ready')
@@ -150,11 +146,7 @@ def raw_part(top):
 
 
 def full_part(top):
-    q = Queue(os.path.join(top, 'q2'))
-    for d in ('', 'tmp', 'new', 'mess'):
-        os.mkdir(q.p(d), 0o750)
-    for i in range(64):
-        os.mkdir(q.p('mess', '%02x' % i), 0o750)
+    q = make_queue(os.path.join(top, 'q2'))
     w, ready = start_writer(q, 60, ['-c', '2'])
     try:
         kept = []

@@ -12,7 +12,7 @@ import os
 import re
 import subprocess
 
-__all__ = ['Queue', 'parse_envelope', 'spool', 'enqueue', 'bucket', 'ENQUEUE',
+__all__ = ['Queue', 'make_queue', 'parse_envelope', 'spool', 'enqueue', 'bucket', 'ENQUEUE',
            'BASE_ENV']
 
 ENQUEUE = os.path.join(os.environ.get('DCR_BIN') or os.path.join(
@@ -73,6 +73,17 @@ def parse_envelope(data):
     if not QID.match(env['id']) or not env['rcpts']:
         raise ValueError('bad id or no recipient')
     return env
+
+
+def make_queue(path):
+    """an empty queue at path with its hash buckets, as dcr-setup makes
+    one (no trigger fifo): a Queue"""
+    q = Queue(path)
+    for d in ('', 'tmp', 'new', 'mess'):
+        os.mkdir(q.p(d), 0o750)
+    for i in range(64):
+        os.mkdir(q.p('mess', '%02x' % i), 0o750)
+    return q
 
 
 class Queue(object):
