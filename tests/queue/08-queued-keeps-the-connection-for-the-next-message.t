@@ -172,6 +172,11 @@ def full_part(top):
         like(answer(kept[1]), r'^K \w+\n$', 'the other kept connection still works')
         is_(len(q.ids()), 4, 'four committed')
         [k.close() for k in kept + [c]]
+        ok(wait_for(lambda: client_sockets(w.pid) == 0, 3), 'clients that close after their answer are dropped by the writer')
+        time.sleep(0.5)
+        with open('/proc/%d/stat' % w.pid) as f:
+            ticks = sum(int(x) for x in f.read().rsplit(')', 1)[1].split()[11:13])
+        ok(ticks < 20, 'and it sleeps: %d ticks of CPU in all, no spin on their EOF' % ticks)
     finally:
         w.kill()
         w.wait()
