@@ -77,7 +77,7 @@ dcr-checkpass_LIBS := $(LDLIBS_SKA) $(LDLIBS_CRYPT)
 dcr-setup_SRC := src/setup/dcr-setup.sh
 
 # Unit tests (tests/unit/NAME.c -> $(B)/tests/NAME), run under prove
-UNIT_TESTS := t-line t-addr t-esmtp t-xtext t-qid t-queue t-cidr t-proxy t-data t-routes t-job t-remote t-sched t-opts t-header
+UNIT_TESTS := t-line t-conf t-addr t-esmtp t-xtext t-qid t-queue t-cidr t-proxy t-data t-routes t-job t-remote t-sched t-opts t-header
 
 t-proxy_EXTRA := src/tcp/proxy.c
 t-data_EXTRA := src/smtpd/data.c

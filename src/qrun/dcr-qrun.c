@@ -41,7 +41,7 @@ uint64_t now ;
 static stralloc dirty = STRALLOC_ZERO ;   /* directories to fsync, NUL-separated */
 static stralloc after = STRALLOC_ZERO ;   /* files to unlink once they are synced, NUL-separated */
 static char const *routesfile = 0 ;
-static struct timespec routes_mtime ;
+static struct stat routes_st ;   /* the version loaded */
 static int stopping = 0 ;
 
 unsigned int randomness (unsigned int n)
@@ -141,12 +141,9 @@ static void load_conf (void)
 
 static void load_routes (int force)
 {
-  struct stat st ;
   dcr_routes fresh = DCR_ROUTES_ZERO ;
   if (!routesfile) return ;
-  if (stat(routesfile, &st) < 0) st.st_mtim.tv_sec = 0, st.st_mtim.tv_nsec = 0 ;
-  if (!force && st.st_mtim.tv_sec == routes_mtime.tv_sec && st.st_mtim.tv_nsec == routes_mtime.tv_nsec) return ;
-  routes_mtime = st.st_mtim ;
+  if (!dcr_file_changed(routesfile, &routes_st) && !force) return ;
   if (!dcr_routes_load(&fresh, routesfile))
   {
     dcr_routes_logerror(&fresh, routesfile, "old table kept") ;

@@ -39,10 +39,39 @@ static char outbuf[SMTPD_OUTSIZE] ;
 static smtpd s ;
 static opts cmdline = { .maxerrors = 10, .timeout = 300, .datatimeout = 600 } ;
 
+/* The conf/ files configure read, and what stat said of each just
+   before it read them: a pre-started process reads conf/ again when one
+   changed, so that it sees conf/ as a new process would, at the cost of
+   a stat each per session rather than an open, two reads and a close. */
+#define CONFMAX 8
+static struct { char const *name ; struct stat st ; } seen[CONFMAX] ;
+static unsigned int nseen ;
+
+static void stamp (char const *dir, char const *name)
+{
+  unsigned int i = 0 ;
+  if (!dir) return ;
+  while (i < nseen && strcmp(seen[i].name, name)) i++ ;
+  if (i < nseen) return ;   /* stamped when conf_changed saw it change */
+  if (nseen == CONFMAX) strerr_dief1x(111, "internal error: more conf files than CONFMAX") ;
+  seen[nseen].name = name ;
+  dcr_conf_changed(dir, name, &seen[nseen++].st) ;
+}
+
+static int conf_changed (char const *dir)
+{
+  int changed = 0 ;
+  for (unsigned int i = 0 ; i < nseen ; i++)
+    changed |= dcr_conf_changed(dir, seen[i].name, &seen[i].st) ;   /* every one, to keep each stamp */
+  return changed ;
+}
+
 /* DIR/name, first line, trimmed, into buf; 0 if the file is missing */
 static int conffile (char const *dir, char const *name, char *buf, size_t max)
 {
-  int r = dcr_conf_line(dir, name, buf, max) ;
+  int r ;
+  stamp(dir, name) ;
+  r = dcr_conf_line(dir, name, buf, max) ;
   if (r < 0) strerr_diefu5sys(111, "read ", dir, "/", name, "") ;
   return r ;
 }
@@ -50,7 +79,9 @@ static int conffile (char const *dir, char const *name, char *buf, size_t max)
 static void confnum (char const *dir, char const *name, unsigned long long *v)
 {
   uint64_t u = *v ;
-  int r = dcr_conf_num(dir, name, &u) ;
+  int r ;
+  stamp(dir, name) ;
+  r = dcr_conf_num(dir, name, &u) ;
   if (r < 0) strerr_diefu5sys(111, "read ", dir, "/", name, "") ;
   if (!r) strerr_dief4x(100, dir, "/", name, ": not a number") ;
   *v = u ;
@@ -119,29 +150,6 @@ static int options (int argc, char const *const *argv, opts *o)
     }
   }
   return l.ind ;
-}
-
-/* The conf/ files configure reads, and what stat said of each when they
-   were last read: a pre-started process reads them again when one
-   changed, so that it sees conf/ as a new process would, at the cost of
-   a stat each per session rather than an open, two reads and a close. */
-static char const *const confnames[] = { "max-size", "max-rcpt", "one-domain", "greet-delay", "hostname" } ;
-#define NCONF (sizeof(confnames) / sizeof(confnames[0]))
-
-static int conf_changed (char const *dir)
-{
-  static struct stat last[NCONF] ;
-  size_t dlen = dir ? strlen(dir) : 0 ;
-  int changed = 0 ;
-  if (!dir) return 0 ;
-  for (size_t i = 0 ; i < NCONF ; i++)
-  {
-    size_t nlen = strlen(confnames[i]) ;
-    char path[dlen + nlen + 2] ;
-    memcpy(path, dir, dlen) ; path[dlen] = '/' ; memcpy(path + dlen + 1, confnames[i], nlen + 1) ;
-    changed |= smtpd_file_changed(path, &last[i]) ;   /* every one, to keep each stamp */
-  }
-  return changed ;
 }
 
 /* TMPDIR is the session's: a dcr-tcpd rule may set it */
@@ -230,7 +238,6 @@ int main (int argc, char const *const *argv)
     argc -= n ; argv += n ;
   }
   if (!argc) dieusage() ;
-  conf_changed(cmdline.confdir) ;   /* the stamps of what configure reads now */
   s.greetdelay = configure(&cmdline, &s) ;
 
   s.prog = argv ;

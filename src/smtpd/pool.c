@@ -23,6 +23,7 @@
 
 #include <dcr/log.h>
 #include <dcr/pool.h>
+#include <dcr/conf.h>
 #include "smtpd.h"
 
 static sigjmp_buf sessionend ;
@@ -33,29 +34,13 @@ void smtpd_pool_jump (void)
   if (pooled) siglongjmp(sessionend, 1) ;
 }
 
-/* 1 when path is not the file *last describes (changed, gone or come),
-   and *last is what it is now; an error other than ENOENT: unchanged */
-int smtpd_file_changed (char const *path, struct stat *last)
-{
-  struct stat st ;
-  if (stat(path, &st) < 0)
-  {
-    if (errno != ENOENT) return 0 ;
-    memset(&st, 0, sizeof(st)) ;
-  }
-  if (st.st_ino == last->st_ino && st.st_dev == last->st_dev && st.st_size == last->st_size
-   && st.st_mtim.tv_sec == last->st_mtim.tv_sec && st.st_mtim.tv_nsec == last->st_mtim.tv_nsec) return 0 ;
-  *last = st ;
-  return 1 ;
-}
-
 /* The routes file again when it is not the one loaded: a pooled process
    lives for many sessions, and a domain added to conf/routes must be
    accepted from the next connection on, as without -P. */
 void smtpd_routes_fresh (smtpd *s)
 {
   if (!s->routesfile) return ;
-  if (!smtpd_file_changed(s->routesfile, &s->routesst) && s->routesloaded) return ;
+  if (!dcr_file_changed(s->routesfile, &s->routesst) && s->routesloaded) return ;
   if (!dcr_routes_load(&s->routes, s->routesfile))
     dcr_routes_logerror(&s->routes, s->routesfile, "no domain is local") ;
   s->routesloaded = 1 ;

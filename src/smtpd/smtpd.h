@@ -113,7 +113,6 @@ extern void smtpd_between (int) ;       /* 1: between two sessions, SIGTERM exit
 extern void smtpd_pool (smtpd *, char const *, void (*)(smtpd *)) gccattr_noreturn ;
 extern void smtpd_pool_jump (void) ;    /* returns only when not pre-started */
 extern void smtpd_routes_fresh (smtpd *) ;
-extern int smtpd_file_changed (char const *, struct stat *) ;
 
 /* session.c: the command loop */
 extern void smtpd_loop (smtpd *) gccattr_noreturn ;

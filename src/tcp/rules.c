@@ -14,6 +14,7 @@
 #include <skalibs/djbunix.h>
 
 #include <dcr/cidr.h>
+#include <dcr/conf.h>
 #include <dcr/log.h>
 #include "rules.h"
 
@@ -207,13 +208,6 @@ void rules_free (rules *r)
   stralloc_free(&r->data) ;
 }
 
-static int same_version (struct stat const *a, struct stat const *b)
-{
-  return a->st_dev == b->st_dev && a->st_ino == b->st_ino && a->st_size == b->st_size
-    && a->st_mtim.tv_sec == b->st_mtim.tv_sec && a->st_mtim.tv_nsec == b->st_mtim.tv_nsec
-    && a->st_ctim.tv_sec == b->st_ctim.tv_sec && a->st_ctim.tv_nsec == b->st_ctim.tv_nsec ;
-}
-
 /* 1: loaded into f->r; 0: bad file, see err; -1: system error, errno */
 static int load (rulesfile *f, struct stat *st, rules_error *err)
 {
@@ -290,7 +284,7 @@ void rulesfile_check (rulesfile *f, int force)
     memset(&f->seen, 0, sizeof(f->seen)) ;
     return ;
   }
-  if (!force && same_version(&st, &f->seen)) return ;
+  if (!force && dcr_stat_same(&st, &f->seen)) return ;
   r = load(f, &f->seen, &err) ;
   if (r < 0)
   {
