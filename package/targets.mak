@@ -163,7 +163,7 @@ fuzz-footer_EXTRA := src/footer/mimewalk.c src/footer/coder.c
 # ---- The TLS SNI splicer (issue 7, doc/dcr-sniproxy.md): on libowfat ----
 # dcr-sniproxy (src/sni)
 OWFAT_TARGETS += dcr-sniproxy
-dcr-sniproxy_SRCS := src/sni/dcr-sniproxy.c src/sni/hello.c src/sni/httphost.c src/sni/rules.c src/sni/log.c src/lib/logkv.c src/sni/loop.c src/sni/conn.c src/sni/workers.c
+dcr-sniproxy_SRCS := src/sni/dcr-sniproxy.c src/sni/hello.c src/sni/httphost.c src/sni/rules.c src/sni/log.c src/lib/logkv.c src/sni/loop.c src/sni/conn.c src/sni/target.c src/sni/splice.c src/sni/workers.c
 dcr-sniproxy_LIBS := -lowfat
 OWFAT_FUZZ_TARGETS += fuzz-sni-hello fuzz-sni-http fuzz-sni-rules
 fuzz-sni-hello_EXTRA := src/sni/hello.c

@@ -5,6 +5,8 @@
 
 #include <stdlib.h>
 #include <string.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
 
 #include <ip4.h>
 #include <ip6.h>
@@ -23,6 +25,22 @@ void sni_addr_unmap (sni_addr *a)
     memset(a->ip + 4, 0, 12) ;
     a->v6 = 0 ;
   }
+}
+
+void sni_addr_of (sni_addr *a, struct sockaddr_storage const *ss)
+{
+  memset(a, 0, sizeof(*a)) ;
+  if (ss->ss_family == AF_INET6)
+  {
+    struct sockaddr_in6 const *s6 = (struct sockaddr_in6 const *)ss ;
+    memcpy(a->ip, &s6->sin6_addr, 16) ; a->v6 = 1 ; a->port = ntohs(s6->sin6_port) ;
+  }
+  else
+  {
+    struct sockaddr_in const *s4 = (struct sockaddr_in const *)ss ;
+    memcpy(a->ip, &s4->sin_addr, 4) ; a->port = ntohs(s4->sin_port) ;
+  }
+  sni_addr_unmap(a) ;
 }
 
 static int port_scan (char const *s, size_t len, unsigned int *port)

@@ -86,5 +86,8 @@ extern int sni_addr_scan (char const *s, size_t len, sni_addr *a) ;
 extern size_t sni_addr_fmt (char *s, sni_addr const *a) ;
 /* an IPv4-mapped IPv6 address as IPv4 */
 extern void sni_addr_unmap (sni_addr *a) ;
+/* a socket's address (accept, getsockname) as an sni_addr, unmapped */
+struct sockaddr_storage ;
+extern void sni_addr_of (sni_addr *a, struct sockaddr_storage const *ss) ;
 
 #endif

@@ -65,7 +65,7 @@ extern uint64_t now_ms ;
 /* descriptors: those open, and the limit. A connection is accepted only
    while two more (its socket and its back end's) leave FD_RESERVE free,
    so that no client is taken from the backlog to be dropped for want of
-   a descriptor; pipes are optional (see conn.c: pump) */
+   a descriptor; pipes are optional (see splice.c: pump) */
 #define FD_RESERVE 8
 extern unsigned int fds_open, fds_limit ;
 extern int epfd ;
