@@ -7,6 +7,7 @@
 
 #include <errno.h>
 #include <regex.h>
+#include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -104,120 +105,155 @@ struct why_s
   char const *what ;    /* K_MALFORMED, K_BADZIP: what is wrong */
 } ;
 
-static void hit (policy *po, rule const *ru, dcr_mime_part const *pt, why_t const *w)
+/* what a hit says: in the log (kind, detail, shown), in the tag header
+   and the removal text (reason), in the reply (reply) */
+typedef struct said_s said ;
+struct said_s
 {
-  rules const *r = po->r ;
-  char const *name = pt ? partname(pt) : 0 ;
-  char const *arg = r->text.s + ru->arg ;
-  char const *msg = ru->message ? r->text.s + ru->message : 0 ;
-  stralloc reason = STRALLOC_ZERO, reply = STRALLOC_ZERO, shown = STRALLOC_ZERO, detail = STRALLOC_ZERO ;
-  char const *kind = "" ;
-  int action = ru->action ;
-  char fmt[UINT_FMT] ;
-  fmt[uint_fmt(fmt, ru->line)] = 0 ;
+  char const *kind ;
+  stralloc shown, detail, reason, reply ;
+} ;
+#define SAID_ZERO { .kind = "", .shown = STRALLOC_ZERO, .detail = STRALLOC_ZERO, .reason = STRALLOC_ZERO, .reply = STRALLOC_ZERO }
 
-  if (action == A_REMOVE && (!pt || !pt->depth)) action = A_REJECT ;   /* the message is the part */
-  if (name) show(&shown, name) ;
-  if (w->inner) { if (!stralloc_cats(&shown, name ? ":" : "") ) nomem() ; show(&shown, w->inner) ; }
-  if (!stralloc_0(&shown)) nomem() ;
-  if (!stralloc_cats(&reply, "5.7.1 ")) nomem() ;
+/* the strings up to a null pointer, appended to sa */
+static void cat (stralloc *sa, ...)
+{
+  va_list ap ;
+  char const *s ;
+  va_start(ap, sa) ;
+  while ((s = va_arg(ap, char const *)))
+    if (!stralloc_cats(sa, s)) nomem() ;
+  va_end(ap) ;
+}
+
+/* sa's text as a C string, still open for appending */
+static void cstr (stralloc *sa)
+{
+  if (!stralloc_0(sa)) nomem() ;
+  sa->len-- ;
+}
+
+static void say (said *d, rule const *ru, char const *arg, dcr_mime_part const *pt, char const *name, why_t const *w)
+{
+  if (name) show(&d->shown, name) ;
+  if (w->inner) { cat(&d->shown, name ? ":" : "", (char *)0) ; show(&d->shown, w->inner) ; }
+  if (!stralloc_0(&d->shown)) nomem() ;
+  cat(&d->reply, "5.7.1 ", (char *)0) ;
   switch (ru->kind)
   {
     case K_EXT :
-      kind = "ext" ;
-      if (!stralloc_cats(&detail, w->ext)
-       || !stralloc_cats(&reason, "file type .") || !stralloc_cats(&reason, w->ext) || !stralloc_cats(&reason, ": ") || !stralloc_cats(&reason, shown.s)
-       || !stralloc_cats(&reply, "attachment \"")) nomem() ;
-      if (name) show(&reply, name) ; else if (!stralloc_cats(&reply, "(no name)")) nomem() ;
-      if (w->inner)
-      {
-        if (!stralloc_cats(&reply, "\" refused: it holds \"")) nomem() ;
-        show(&reply, w->inner) ;
-      }
-      if (!stralloc_cats(&reply, "\"")) nomem() ;
-      if (!stralloc_cats(&reply, w->inner ? ", files of type ." : " refused: files of type .") || !stralloc_cats(&reply, w->ext) || !stralloc_cats(&reply, " are not accepted")) nomem() ;
+      d->kind = "ext" ;
+      cat(&d->detail, w->ext, (char *)0) ;
+      cat(&d->reason, "file type .", w->ext, ": ", d->shown.s, (char *)0) ;
+      cat(&d->reply, "attachment \"", (char *)0) ;
+      if (name) show(&d->reply, name) ; else cat(&d->reply, "(no name)", (char *)0) ;
+      if (w->inner) { cat(&d->reply, "\" refused: it holds \"", (char *)0) ; show(&d->reply, w->inner) ; }
+      cat(&d->reply, "\"", w->inner ? ", files of type ." : " refused: files of type .", w->ext, " are not accepted", (char *)0) ;
       break ;
     case K_TYPE :
-      kind = "type" ;
-      show(&detail, pt->type) ;
-      if (!stralloc_cats(&reason, "content type ") || !stralloc_catb(&reason, detail.s, detail.len)
-       || !stralloc_cats(&reply, "content of type ") || !stralloc_catb(&reply, detail.s, detail.len) || !stralloc_cats(&reply, " is not accepted")) nomem() ;
+      d->kind = "type" ;
+      show(&d->detail, pt->type) ;
+      cstr(&d->detail) ;
+      cat(&d->reason, "content type ", d->detail.s, (char *)0) ;
+      cat(&d->reply, "content of type ", d->detail.s, " is not accepted", (char *)0) ;
       break ;
     case K_WORD :
-      kind = "word" ;
-      show(&detail, arg) ;
-      if (!stralloc_cats(&reason, "blocked phrase \"") || !stralloc_catb(&reason, detail.s, detail.len) || !stralloc_cats(&reason, "\"")
-       || !stralloc_cats(&reply, "message refused: its text holds a blocked phrase (\"") || !stralloc_catb(&reply, detail.s, detail.len) || !stralloc_cats(&reply, "\")")) nomem() ;
+      d->kind = "word" ;
+      show(&d->detail, arg) ;
+      cstr(&d->detail) ;
+      cat(&d->reason, "blocked phrase \"", d->detail.s, "\"", (char *)0) ;
+      cat(&d->reply, "message refused: its text holds a blocked phrase (\"", d->detail.s, "\")", (char *)0) ;
       break ;
     case K_REGEX :
-      kind = "regex" ;
-      show(&detail, arg) ;
-      if (!stralloc_cats(&reason, "blocked pattern \"") || !stralloc_catb(&reason, detail.s, detail.len) || !stralloc_cats(&reason, "\"")
-       || !stralloc_cats(&reply, "message refused: its text matches a blocked pattern")) nomem() ;
+      d->kind = "regex" ;
+      show(&d->detail, arg) ;
+      cstr(&d->detail) ;
+      cat(&d->reason, "blocked pattern \"", d->detail.s, "\"", (char *)0) ;
+      cat(&d->reply, "message refused: its text matches a blocked pattern", (char *)0) ;
       break ;
     case K_MALFORMED :
-      kind = "malformed" ;
-      if (!stralloc_cats(&detail, w->what) || !stralloc_cats(&reason, "malformed MIME (") || !stralloc_cats(&reason, w->what) || !stralloc_cats(&reason, ")")
-       || !stralloc_cats(&reply, "malformed MIME is not accepted (") || !stralloc_cats(&reply, w->what) || !stralloc_cats(&reply, ")")) nomem() ;
+      d->kind = "malformed" ;
+      cat(&d->detail, w->what, (char *)0) ;
+      cat(&d->reason, "malformed MIME (", w->what, ")", (char *)0) ;
+      cat(&d->reply, "malformed MIME is not accepted (", w->what, ")", (char *)0) ;
       break ;
     default :
-      kind = "badzip" ;
-      if (!stralloc_cats(&detail, w->what) || !stralloc_cats(&reason, "unreadable zip archive ") || !stralloc_cats(&reason, shown.s)
-       || !stralloc_cats(&reason, " (") || !stralloc_cats(&reason, w->what) || !stralloc_cats(&reason, ")")
-       || !stralloc_cats(&reply, "attachment \"") || !stralloc_cats(&reply, shown.s)
-       || !stralloc_cats(&reply, "\" refused: a zip archive that cannot be read (") || !stralloc_cats(&reply, w->what) || !stralloc_cats(&reply, ")")) nomem() ;
+      d->kind = "badzip" ;
+      cat(&d->detail, w->what, (char *)0) ;
+      cat(&d->reason, "unreadable zip archive ", d->shown.s, " (", w->what, ")", (char *)0) ;
+      cat(&d->reply, "attachment \"", d->shown.s, "\" refused: a zip archive that cannot be read (", w->what, ")", (char *)0) ;
   }
-  if (!stralloc_0(&reason) || !stralloc_0(&detail)) nomem() ;
+  if (!stralloc_0(&d->reason) || !stralloc_0(&d->detail)) nomem() ;
+}
 
-  if (action == A_REJECT)
-  {
-    if (msg)
-    {
-      reply.len = 0 ;
-      /* a message that starts with its own enhanced code keeps it */
-      if (!(msg[0] >= '2' && msg[0] <= '5' && msg[1] == '.') && !stralloc_cats(&reply, "5.7.1 ")) nomem() ;
-      if (!stralloc_cats(&reply, msg)) nomem() ;
-    }
-    if (!stralloc_0(&reply)) nomem() ;
-    dcr_log("event", "mime-reject", "id", po->id, "reason", kind, "detail", detail.s, "name", shown.s, "rule", fmt, (char *)0) ;
-    dcr_filter_refuse(100, reply.s) ;
-  }
+static void logit (policy const *po, char const *event, said const *d, unsigned int line)
+{
+  char fmt[UINT_FMT] ;
+  fmt[uint_fmt(fmt, line)] = 0 ;
+  dcr_log("event", event, "id", po->id, "reason", d->kind, "detail", d->detail.s, "name", d->shown.s, "rule", fmt, (char *)0) ;
+}
 
-  /* tag and remove: a reason in the tag header, once */
+/* the rule's own message replaces the reply; one that starts with its
+   own enhanced code keeps it */
+static void reject (policy const *po, rule const *ru, char const *msg, said *d)
+{
+  if (msg)
   {
-    stralloc t = STRALLOC_ZERO ;
-    if (action == A_REMOVE && !stralloc_cats(&t, "removed ")) nomem() ;
-    if (!stralloc_cats(&t, msg ? msg : reason.s) || !stralloc_0(&t)) nomem() ;
-    if (!po->tags.len || !memmem(po->tags.s, po->tags.len, t.s, t.len - 1))
-    {
-      if (po->tags.len + t.len + 2 > TAGMAX) ;
-      else if ((po->tags.len && !stralloc_cats(&po->tags, "; ")) || !stralloc_catb(&po->tags, t.s, t.len - 1)) nomem() ;
-    }
-    stralloc_free(&t) ;
+    d->reply.len = 0 ;
+    if (!(msg[0] >= '2' && msg[0] <= '5' && msg[1] == '.')) cat(&d->reply, "5.7.1 ", (char *)0) ;
+    cat(&d->reply, msg, (char *)0) ;
   }
-  if (action == A_TAG)
-    dcr_log("event", "mime-tag", "id", po->id, "reason", kind, "detail", detail.s, "name", shown.s, "rule", fmt, (char *)0) ;
+  if (!stralloc_0(&d->reply)) nomem() ;
+  logit(po, "mime-reject", d, ru->line) ;
+  dcr_filter_refuse(100, d->reply.s) ;
+}
+
+/* a reason in the tag header, once, while it fits */
+static void tag (policy *po, int removed, char const *text)
+{
+  stralloc t = STRALLOC_ZERO ;
+  cat(&t, removed ? "removed " : "", text, (char *)0) ;
+  if ((!po->tags.len || !memmem(po->tags.s, po->tags.len, t.s, t.len))
+   && po->tags.len + t.len + 3 <= TAGMAX)
+    if ((po->tags.len && !stralloc_cats(&po->tags, "; ")) || !stralloc_catb(&po->tags, t.s, t.len)) nomem() ;
+  stralloc_free(&t) ;
+}
+
+/* the part is replaced, at its end, by a sentence saying why */
+static void remove_part (policy *po, dcr_mime_part const *pt, char const *name, char const *msg, char const *reason)
+{
+  size_t off = po->texts.len ;
+  if (msg) cat(&po->texts, msg, (char *)0) ;
   else
   {
-    size_t off = po->texts.len ;
-    if (msg) { if (!stralloc_cats(&po->texts, msg)) nomem() ; }
-    else
-    {
-      if (!stralloc_cats(&po->texts, "dcr-mimecheck removed ")) nomem() ;
-      if (name) { if (!stralloc_cats(&po->texts, "the attachment \"")) nomem() ; show(&po->texts, name) ; if (!stralloc_cats(&po->texts, "\"")) nomem() ; }
-      else if (!stralloc_cats(&po->texts, "a part")) nomem() ;
-      if (!stralloc_cats(&po->texts, " (")) nomem() ;
-      show(&po->texts, pt->type) ;
-      if (!stralloc_cats(&po->texts, "): ") || !stralloc_cats(&po->texts, reason.s) || !stralloc_cats(&po->texts, ".")) nomem() ;
-    }
-    if (!stralloc_0(&po->texts)) nomem() ;
-    po->pending[pt->depth] = off + 1 ;
-    po->skip[pt->depth] = 1 ;
-    po->text = 0 ;
-    po->zip = 0 ;
-    dcr_log("event", "mime-remove", "id", po->id, "reason", kind, "detail", detail.s, "name", shown.s, "rule", fmt, (char *)0) ;
+    cat(&po->texts, "dcr-mimecheck removed ", (char *)0) ;
+    if (name) { cat(&po->texts, "the attachment \"", (char *)0) ; show(&po->texts, name) ; cat(&po->texts, "\"", (char *)0) ; }
+    else cat(&po->texts, "a part", (char *)0) ;
+    cat(&po->texts, " (", (char *)0) ;
+    show(&po->texts, pt->type) ;
+    cat(&po->texts, "): ", reason, ".", (char *)0) ;
   }
-  stralloc_free(&reason) ; stralloc_free(&reply) ; stralloc_free(&shown) ; stralloc_free(&detail) ;
+  if (!stralloc_0(&po->texts)) nomem() ;
+  po->pending[pt->depth] = off + 1 ;
+  po->skip[pt->depth] = 1 ;
+  po->text = 0 ;
+  po->zip = 0 ;
+}
+
+static void hit (policy *po, rule const *ru, dcr_mime_part const *pt, why_t const *w)
+{
+  char const *name = pt ? partname(pt) : 0 ;
+  char const *msg = ru->message ? po->r->text.s + ru->message : 0 ;
+  int action = ru->action ;
+  said d = SAID_ZERO ;
+
+  if (action == A_REMOVE && (!pt || !pt->depth)) action = A_REJECT ;   /* the message is the part */
+  say(&d, ru, po->r->text.s + ru->arg, pt, name, w) ;
+  if (action == A_REJECT) reject(po, ru, msg, &d) ;
+  tag(po, action == A_REMOVE, msg ? msg : d.reason.s) ;
+  if (action == A_REMOVE) remove_part(po, pt, name, msg, d.reason.s) ;
+  logit(po, action == A_TAG ? "mime-tag" : "mime-remove", &d, ru->line) ;
+  stralloc_free(&d.shown) ; stralloc_free(&d.detail) ; stralloc_free(&d.reason) ; stralloc_free(&d.reply) ;
 }
 
 /* the ext rules on a name; 0 once the part is removed */
