@@ -28,7 +28,7 @@ import threading
 import time
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), '..', 'lib'))
-from dcrtest import bin_path, RssPeak, diag  # noqa: E402
+from dcrtest import bin_path, RssPeak, diag, free_port  # noqa: E402
 
 EICAR = (b'X5O!P%@AP[4\\PZX54(P^)7CC)7}$EICAR-STANDARD-ANTIVIRUS-TEST-FILE!$H+H*')
 GTUBE = b'XJS*C4JDBQADN1.NSBN3*2IDNEN*GTUBE-STANDARD-ANTI-UBE-TEST-EMAIL*C.34X'
@@ -53,14 +53,6 @@ def message(body, subject=b'Lunch tomorrow', extra=b''):
 HAM = message(b'Hello Bob,\n\nshall we meet for lunch tomorrow at noon, at the usual place?\n\nAlice\n')
 SPAM = message(b'This is the GTUBE test string:\n\n' + GTUBE + b'\n', subject=b'Test spam')
 VIRUS = message(b'The EICAR test string:\n\n' + EICAR + b'\n', subject=b'Test virus')
-
-
-def free_port():
-    s = socket.socket()
-    s.bind(('127.0.0.1', 0))
-    p = s.getsockname()[1]
-    s.close()
-    return p
 
 
 def _connects(addr):

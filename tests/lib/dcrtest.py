@@ -51,7 +51,7 @@ __all__ = [
     'failures', 'bin_path', 'Gateway', 'RawClient', 'dialogue', 'smtp',
     'qid_bucket', 'queued_id', 'unescape', 'swaks', 'reply_code',
     'DEFAULT_ROUTES', 'LIB_DIR', 'Timeout', 'session', 'children_of',
-    'rss_kb', 'smtpd_pids', 'tmpfs_mount', 'tmpfs_umount', 'fill_disk', 'read_all',
+    'rss_kb', 'smtpd_pids', 'free_port', 'tmpfs_mount', 'tmpfs_umount', 'fill_disk', 'read_all',
     'send_message', 'read_line', 'wait_for',
 ]
 
@@ -260,7 +260,8 @@ def reply_code(r):
     return getattr(r, 'smtp_code', None)
 
 
-def _free_port(host):
+def free_port(host='127.0.0.1'):
+    """A TCP port free on host just now (bound, read, closed)."""
     fam = socket.AF_INET6 if ':' in host else socket.AF_INET
     s = socket.socket(fam, socket.SOCK_STREAM)
     try:
@@ -399,7 +400,7 @@ class Gateway(object):
             self._start_writer(env)
         last = None
         for attempt in range(3):
-            self.port = _free_port(self.host)
+            self.port = free_port(self.host)
             r, w = os.pipe()
             self.logf = open(self.path('log'), 'ab')
             try:

@@ -21,17 +21,9 @@ import threading
 import time
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), '..', 'lib'))
-from dcrtest import bin_path, diag  # noqa: E402
+from dcrtest import bin_path, diag, free_port  # noqa: E402
 
 VERDICT_RE = re.compile(r'^([^\t]+)\t([^\t]+)\t([DTP])\t(\d{3} [245]\.\d{1,3}\.\d{1,3}( [^\t]*)?)$')
-
-
-def free_port():
-    s = socket.socket()
-    s.bind(('127.0.0.1', 0))
-    p = s.getsockname()[1]
-    s.close()
-    return p
 
 
 class Conn(object):

@@ -8,20 +8,10 @@ import socket
 import subprocess
 import time
 
-from dcrtest import diag
+from dcrtest import diag, free_port
 
 __all__ = ['free_port', 'have_ipv6', 'procs_under', 'wait_ready', 'wait_for',
            'kill_under']
-
-
-def free_port(host):
-    fam = socket.AF_INET6 if ':' in host else socket.AF_INET
-    s = socket.socket(fam, socket.SOCK_STREAM)
-    try:
-        s.bind((host, 0))
-        return s.getsockname()[1]
-    finally:
-        s.close()
 
 
 def have_ipv6():

@@ -43,20 +43,10 @@ import time
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.join(HERE, '..', 'lib'))
-from dcrtest import bin_path, diag, failures, REPO  # noqa: E402
+from dcrtest import bin_path, diag, failures, free_port, REPO  # noqa: E402
 
 MKCERT = os.path.join(REPO, 'tools', 'mkcert')
 CLK_TCK = os.sysconf('SC_CLK_TCK')
-
-
-def free_port(host='127.0.0.1'):
-    fam = socket.AF_INET6 if ':' in host else socket.AF_INET
-    s = socket.socket(fam, socket.SOCK_STREAM)
-    try:
-        s.bind((host, 0))
-        return s.getsockname()[1]
-    finally:
-        s.close()
 
 
 def raise_nofile(n):
