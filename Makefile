@@ -81,12 +81,13 @@ $(B)/tests/$(1): tests/unit/$(1).c $$($(1)_EXTRA:%.c=$(B)/%.o) $(B)/libdcr.a tes
 endef
 $(foreach t,$(UNIT_TESTS),$(eval $(call UNIT,$(t))))
 
-# libFuzzer targets: built with clang, their own objects, not static
+# libFuzzer targets: built with clang, their own objects, not static;
+# NAME_OMIT: shared sources the target replaces with its own
 FUZZ_CFLAGS := -g -O1 -fsanitize=fuzzer,address,undefined -D_GNU_SOURCE $(HOST_CPPFLAGS)
 define FUZZ
 $(B)/fuzz/$(1): tests/fuzz/$(1).c $$($(1)_EXTRA) $(LIBDCR_SRCS)
 	@mkdir -p $$(dir $$@)
-	clang $$(FUZZ_CFLAGS) -o $$@ $$^ $$(LDLIBS_SKA) $$(LDLIBS_TLS)
+	clang $$(FUZZ_CFLAGS) -o $$@ $$(filter-out $$($(1)_OMIT),$$^) $$(LDLIBS_SKA) $$(LDLIBS_TLS)
 endef
 $(foreach f,$(FUZZ_TARGETS),$(eval $(call FUZZ,$(f))))
 # ... and those of the libowfat programs: their sources and libowfat only

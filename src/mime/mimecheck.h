@@ -45,6 +45,9 @@ struct rules_s
 
 /* 1, or 0 with *line and *why (a static text, or in errbuf) for a broken line; -1 out of memory */
 extern int rules_parse (rules *r, char const *s, size_t len, unsigned int *line, char const **why, char *errbuf, size_t errlen) ;
+/* what rules_parse allocated, whatever it returned (the program exits
+   without it; the fuzz target parses again and again) */
+extern void rules_free (rules *r) ;
 #define rules_at(r, i) (genalloc_s(rule, &(r)->list) + (i))
 #define rules_n(r) genalloc_len(rule, &(r)->list)
 
@@ -67,6 +70,15 @@ struct removal_s
 #define TEXTMAX 4096       /* text rules: a line, or a window of a longer one */
 #define TEXTKEEP 256       /* ... overlapping the next window by this much */
 
+/* what a rule that holds says: in the log (kind, detail, shown), in the
+   tag header and the removal text (reason), in the reply (reply) */
+typedef struct said_s said ;
+struct said_s
+{
+  char const *kind ;
+  stralloc shown, detail, reason, reply ;
+} ;
+
 typedef struct policy_s policy ;
 struct policy_s
 {
@@ -75,6 +87,8 @@ struct policy_s
   stralloc texts ;         /* reasons, replacements */
   stralloc tags ;          /* the tag header's value, reasons separated by "; " */
   genalloc removals ;      /* removal, in input order */
+  said said ;              /* the last hit's texts; the storage is kept */
+  stralloc malformed ;     /* what is malformed in the message, for the malformed rules */
   unsigned char *done ;    /* per rule: a tag rule that has tagged */
   unsigned char skip[DCR_MIME_DEPTH_MAX + 1] ;    /* the part at this depth is removed, or inside one */
   size_t pending[DCR_MIME_DEPTH_MAX + 1] ;        /* its replacement (in texts), 0: none */
@@ -96,6 +110,8 @@ extern void policy_init (policy *po, rules const *r, char const *id) ;
 extern dcr_mime_events const policy_events ;
 /* after the parse: limits and malformed input */
 extern void policy_finish (policy *po, dcr_mime const *p) ;
+/* what policy_init and the checks allocated, the zip file closed */
+extern void policy_free (policy *po) ;
 
  /* rewrite.c */
 

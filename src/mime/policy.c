@@ -105,16 +105,6 @@ struct why_s
   char const *what ;    /* K_MALFORMED, K_BADZIP: what is wrong */
 } ;
 
-/* what a hit says: in the log (kind, detail, shown), in the tag header
-   and the removal text (reason), in the reply (reply) */
-typedef struct said_s said ;
-struct said_s
-{
-  char const *kind ;
-  stralloc shown, detail, reason, reply ;
-} ;
-#define SAID_ZERO { .kind = "", .shown = STRALLOC_ZERO, .detail = STRALLOC_ZERO, .reason = STRALLOC_ZERO, .reply = STRALLOC_ZERO }
-
 /* the strings up to a null pointer, appended to sa */
 static void cat (stralloc *sa, ...)
 {
@@ -135,6 +125,8 @@ static void cstr (stralloc *sa)
 
 static void say (said *d, rule const *ru, char const *arg, dcr_mime_part const *pt, char const *name, why_t const *w)
 {
+  d->kind = "" ;
+  d->shown.len = d->detail.len = d->reason.len = d->reply.len = 0 ;
   if (name) show(&d->shown, name) ;
   if (w->inner) { cat(&d->shown, name ? ":" : "", (char *)0) ; show(&d->shown, w->inner) ; }
   if (!stralloc_0(&d->shown)) nomem() ;
@@ -143,12 +135,13 @@ static void say (said *d, rule const *ru, char const *arg, dcr_mime_part const *
   {
     case K_EXT :
       d->kind = "ext" ;
-      cat(&d->detail, w->ext, (char *)0) ;
-      cat(&d->reason, "file type .", w->ext, ": ", d->shown.s, (char *)0) ;
+      show(&d->detail, w->ext) ;   /* the rules file's octets, shown as a name is */
+      cstr(&d->detail) ;
+      cat(&d->reason, "file type .", d->detail.s, ": ", d->shown.s, (char *)0) ;
       cat(&d->reply, "attachment \"", (char *)0) ;
       if (name) show(&d->reply, name) ; else cat(&d->reply, "(no name)", (char *)0) ;
       if (w->inner) { cat(&d->reply, "\" refused: it holds \"", (char *)0) ; show(&d->reply, w->inner) ; }
-      cat(&d->reply, "\"", w->inner ? ", files of type ." : " refused: files of type .", w->ext, " are not accepted", (char *)0) ;
+      cat(&d->reply, "\"", w->inner ? ", files of type ." : " refused: files of type .", d->detail.s, " are not accepted", (char *)0) ;
       break ;
     case K_TYPE :
       d->kind = "type" ;
@@ -245,15 +238,14 @@ static void hit (policy *po, rule const *ru, dcr_mime_part const *pt, why_t cons
   char const *name = pt ? partname(pt) : 0 ;
   char const *msg = ru->message ? po->r->text.s + ru->message : 0 ;
   int action = ru->action ;
-  said d = SAID_ZERO ;
+  said *d = &po->said ;
 
   if (action == A_REMOVE && (!pt || !pt->depth)) action = A_REJECT ;   /* the message is the part */
-  say(&d, ru, po->r->text.s + ru->arg, pt, name, w) ;
-  if (action == A_REJECT) reject(po, ru, msg, &d) ;
-  tag(po, action == A_REMOVE, msg ? msg : d.reason.s) ;
-  if (action == A_REMOVE) remove_part(po, pt, name, msg, d.reason.s) ;
-  logit(po, action == A_TAG ? "mime-tag" : "mime-remove", &d, ru->line) ;
-  stralloc_free(&d.shown) ; stralloc_free(&d.detail) ; stralloc_free(&d.reason) ; stralloc_free(&d.reply) ;
+  say(d, ru, po->r->text.s + ru->arg, pt, name, w) ;
+  if (action == A_REJECT) reject(po, ru, msg, d) ;
+  tag(po, action == A_REMOVE, msg ? msg : d->reason.s) ;
+  if (action == A_REMOVE) remove_part(po, pt, name, msg, d->reason.s) ;
+  logit(po, action == A_TAG ? "mime-tag" : "mime-remove", d, ru->line) ;
 }
 
 /* the ext rules on a name; 0 once the part is removed */
@@ -475,23 +467,40 @@ void policy_finish (policy *po, dcr_mime const *p)
   if (p->err)
   {
     char fmt[UINT64_FMT] ;
-    stralloc reply = STRALLOC_ZERO ;
+    stralloc *reply = &po->said.reply ;
     char const *detail = p->err == DCR_MIME_EPARTS ? "parts" : p->err == DCR_MIME_EDEPTH ? "depth" : "header" ;
     fmt[uint64_fmt(fmt, p->err == DCR_MIME_EPARTS ? p->lim.max_parts : p->err == DCR_MIME_EDEPTH ? p->lim.max_depth : p->lim.max_header)] = 0 ;
-    if (!stralloc_cats(&reply, p->err == DCR_MIME_EPARTS ? "5.7.1 too many MIME parts (more than " : p->err == DCR_MIME_EDEPTH ? "5.7.1 MIME nesting too deep (more than " : "5.7.1 a MIME part header is too large (more than ")
-     || !stralloc_cats(&reply, fmt) || !stralloc_cats(&reply, p->err == DCR_MIME_EDEPTH ? " levels)" : p->err == DCR_MIME_EPARTS ? ")" : " octets)") || !stralloc_0(&reply)) nomem() ;
+    reply->len = 0 ;
+    if (!stralloc_cats(reply, p->err == DCR_MIME_EPARTS ? "5.7.1 too many MIME parts (more than " : p->err == DCR_MIME_EDEPTH ? "5.7.1 MIME nesting too deep (more than " : "5.7.1 a MIME part header is too large (more than ")
+     || !stralloc_cats(reply, fmt) || !stralloc_cats(reply, p->err == DCR_MIME_EDEPTH ? " levels)" : p->err == DCR_MIME_EPARTS ? ")" : " octets)") || !stralloc_0(reply)) nomem() ;
     dcr_log("event", "mime-reject", "id", po->id, "reason", "limit", "detail", detail, "limit", fmt, (char *)0) ;
-    dcr_filter_refuse(100, reply.s) ;
+    dcr_filter_refuse(100, reply->s) ;
   }
   if (p->malformed)
   {
-    stralloc sa = STRALLOC_ZERO ;
+    stralloc *sa = &po->malformed ;
+    sa->len = 0 ;
     for (unsigned int i = 0 ; i < sizeof what / sizeof *what ; i++)
       if (p->malformed & (1u << i))
-        if ((sa.len && !stralloc_cats(&sa, ", ")) || !stralloc_cats(&sa, what[i])) nomem() ;
-    if (!stralloc_0(&sa)) nomem() ;
-    dcr_log("event", "mime-malformed", "id", po->id, "detail", sa.s, (char *)0) ;
-    each(po, K_MALFORMED, 0, sa.s) ;
-    stralloc_free(&sa) ;
+        if ((sa->len && !stralloc_cats(sa, ", ")) || !stralloc_cats(sa, what[i])) nomem() ;
+    if (!stralloc_0(sa)) nomem() ;
+    dcr_log("event", "mime-malformed", "id", po->id, "detail", sa->s, (char *)0) ;
+    each(po, K_MALFORMED, 0, sa->s) ;
   }
+}
+
+void policy_free (policy *po)
+{
+  free(po->done) ;
+  po->done = 0 ;
+  stralloc_free(&po->texts) ;
+  stralloc_free(&po->tags) ;
+  genalloc_free(removal, &po->removals) ;
+  stralloc_free(&po->said.shown) ;
+  stralloc_free(&po->said.detail) ;
+  stralloc_free(&po->said.reason) ;
+  stralloc_free(&po->said.reply) ;
+  stralloc_free(&po->malformed) ;
+  if (po->zipfd >= 0) close(po->zipfd) ;
+  po->zipfd = -1 ;
 }

@@ -225,3 +225,12 @@ int rules_parse (rules *r, char const *s, size_t len, unsigned int *line, char c
   r->tagheader = r->text.s + r->tagoff ;
   return 1 ;
 }
+
+void rules_free (rules *r)
+{
+  for (size_t i = 0 ; i < rules_n(r) ; i++)
+    if (rules_at(r, i)->kind == K_REGEX) regfree(&rules_at(r, i)->re) ;
+  genalloc_free(rule, &r->list) ;
+  stralloc_free(&r->text) ;
+  r->tagheader = 0 ;
+}
