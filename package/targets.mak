@@ -134,14 +134,14 @@ fuzz-dkim_EXTRA := src/dkim/canon.c src/dkim/domain.c src/dkim/key.c
 
 # dcr-mimecheck (src/mime)
 BIN_TARGETS += dcr-mimecheck
-dcr-mimecheck_SRCS := src/mime/dcr-mimecheck.c src/mime/rules.c src/mime/policy.c src/mime/zip.c src/mime/rewrite.c
+dcr-mimecheck_SRCS := src/mime/dcr-mimecheck.c src/mime/rules.c src/mime/policy.c src/mime/hit.c src/mime/zip.c src/mime/rewrite.c
 dcr-mimecheck_LIBS := $(LDLIBS_SKA)
 UNIT_TESTS += t-mime
 t-mime_EXTRA :=
 FUZZ_TARGETS += fuzz-mime fuzz-mimecheck
 # the rules file, the checks and the new message; a refusal returns to
 # the target, which has its own dcr_filter_* and dcr_log
-fuzz-mimecheck_EXTRA := src/mime/rules.c src/mime/policy.c src/mime/zip.c src/mime/rewrite.c
+fuzz-mimecheck_EXTRA := src/mime/rules.c src/mime/policy.c src/mime/hit.c src/mime/zip.c src/mime/rewrite.c
 fuzz-mimecheck_OMIT := src/lib/filter.c src/lib/log.c
 fuzz-mime_EXTRA := src/mime/zip.c
 

@@ -58,7 +58,7 @@ extern void rules_free (rules *r) ;
    a zip (why says what), -1 a read error */
 extern int zip_names (int fd, uint64_t size, int (*f) (void *, char const *, size_t), void *ctx, char const **why) ;
 
- /* policy.c */
+ /* policy.c, hit.c */
 
 typedef struct removal_s removal ;
 struct removal_s
@@ -105,6 +105,20 @@ struct policy_s
   char zipbuf[65536] ;     /* writes to zipfd in large blocks */
   size_t zipbuflen ;
 } ;
+
+/* hit.c: a rule holds for the part pt (0: the message); why says more */
+typedef struct policy_why_s policy_why ;
+struct policy_why_s
+{
+  char const *ext ;     /* K_EXT: the extension */
+  char const *inner ;   /* K_EXT: the name inside a zip */
+  char const *what ;    /* K_MALFORMED, K_BADZIP: what is wrong */
+} ;
+extern void policy_hit (policy *po, rule const *ru, dcr_mime_part const *pt, policy_why const *w) ;
+/* s appended for a reply or a header: printable ASCII, '"' and '\' as '?', cut */
+extern void policy_show (stralloc *sa, char const *s) ;
+/* the part's file name, else its name, else 0 */
+extern char const *policy_partname (dcr_mime_part const *pt) ;
 
 extern void policy_init (policy *po, rules const *r, char const *id) ;
 extern dcr_mime_events const policy_events ;

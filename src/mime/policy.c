@@ -2,12 +2,11 @@
 
 /* The checks of dcr-mimecheck on the parser's events: names and types
    when a part begins, text rules on decoded text parts line by line,
-   zip central directories when a zip part ends. A reject ends the
-   program at once; a tag or a removal is remembered for rewrite.c. */
+   zip central directories when a zip part ends. What a rule that holds
+   does is hit.c's. */
 
 #include <errno.h>
 #include <regex.h>
-#include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -23,30 +22,8 @@
 
 #include "mimecheck.h"
 
-#define SHOWMAX 120    /* a name in a reply, a log line or a header */
-#define TAGMAX 900     /* the tag header's value */
-
 static void nomem (void) { dcr_filter_fail("allocate") ; }
 static int lower (int c) { return c >= 'A' && c <= 'Z' ? c + 32 : c ; }
-
-/* s for a reply or a header: printable ASCII, '"' and '\' as '?', cut */
-static void show (stralloc *sa, char const *s)
-{
-  size_t i = 0 ;
-  for (; s[i] && i < SHOWMAX ; i++)
-  {
-    unsigned char c = s[i] ;
-    if (c < 32 || c >= 127 || c == '"' || c == '\\') c = '?' ;
-    if (!stralloc_catb(sa, (char *)&c, 1)) nomem() ;
-  }
-  if (s[i] && !stralloc_cats(sa, "...")) nomem() ;
-}
-
-static char const *partname (dcr_mime_part const *pt)
-{
-  return pt->filename[0] ? pt->filename : pt->name[0] ? pt->name : 0 ;
-}
-
 
  /* Matching */
 
@@ -95,159 +72,6 @@ static int zipname (char const *name)
 }
 
 
- /* A rule holds: act */
-
-typedef struct why_s why_t ;
-struct why_s
-{
-  char const *ext ;     /* K_EXT: the extension */
-  char const *inner ;   /* K_EXT: the name inside a zip */
-  char const *what ;    /* K_MALFORMED, K_BADZIP: what is wrong */
-} ;
-
-/* the strings up to a null pointer, appended to sa */
-static void cat (stralloc *sa, ...)
-{
-  va_list ap ;
-  char const *s ;
-  va_start(ap, sa) ;
-  while ((s = va_arg(ap, char const *)))
-    if (!stralloc_cats(sa, s)) nomem() ;
-  va_end(ap) ;
-}
-
-/* sa's text as a C string, still open for appending */
-static void cstr (stralloc *sa)
-{
-  if (!stralloc_0(sa)) nomem() ;
-  sa->len-- ;
-}
-
-static void say (said *d, rule const *ru, char const *arg, dcr_mime_part const *pt, char const *name, why_t const *w)
-{
-  d->kind = "" ;
-  d->shown.len = d->detail.len = d->reason.len = d->reply.len = 0 ;
-  if (name) show(&d->shown, name) ;
-  if (w->inner) { cat(&d->shown, name ? ":" : "", (char *)0) ; show(&d->shown, w->inner) ; }
-  if (!stralloc_0(&d->shown)) nomem() ;
-  cat(&d->reply, "5.7.1 ", (char *)0) ;
-  switch (ru->kind)
-  {
-    case K_EXT :
-      d->kind = "ext" ;
-      show(&d->detail, w->ext) ;   /* the rules file's octets, shown as a name is */
-      cstr(&d->detail) ;
-      cat(&d->reason, "file type .", d->detail.s, ": ", d->shown.s, (char *)0) ;
-      cat(&d->reply, "attachment \"", (char *)0) ;
-      if (name) show(&d->reply, name) ; else cat(&d->reply, "(no name)", (char *)0) ;
-      if (w->inner) { cat(&d->reply, "\" refused: it holds \"", (char *)0) ; show(&d->reply, w->inner) ; }
-      cat(&d->reply, "\"", w->inner ? ", files of type ." : " refused: files of type .", d->detail.s, " are not accepted", (char *)0) ;
-      break ;
-    case K_TYPE :
-      d->kind = "type" ;
-      show(&d->detail, pt->type) ;
-      cstr(&d->detail) ;
-      cat(&d->reason, "content type ", d->detail.s, (char *)0) ;
-      cat(&d->reply, "content of type ", d->detail.s, " is not accepted", (char *)0) ;
-      break ;
-    case K_WORD :
-      d->kind = "word" ;
-      show(&d->detail, arg) ;
-      cstr(&d->detail) ;
-      cat(&d->reason, "blocked phrase \"", d->detail.s, "\"", (char *)0) ;
-      cat(&d->reply, "message refused: its text holds a blocked phrase (\"", d->detail.s, "\")", (char *)0) ;
-      break ;
-    case K_REGEX :
-      d->kind = "regex" ;
-      show(&d->detail, arg) ;
-      cstr(&d->detail) ;
-      cat(&d->reason, "blocked pattern \"", d->detail.s, "\"", (char *)0) ;
-      cat(&d->reply, "message refused: its text matches a blocked pattern", (char *)0) ;
-      break ;
-    case K_MALFORMED :
-      d->kind = "malformed" ;
-      cat(&d->detail, w->what, (char *)0) ;
-      cat(&d->reason, "malformed MIME (", w->what, ")", (char *)0) ;
-      cat(&d->reply, "malformed MIME is not accepted (", w->what, ")", (char *)0) ;
-      break ;
-    default :
-      d->kind = "badzip" ;
-      cat(&d->detail, w->what, (char *)0) ;
-      cat(&d->reason, "unreadable zip archive ", d->shown.s, " (", w->what, ")", (char *)0) ;
-      cat(&d->reply, "attachment \"", d->shown.s, "\" refused: a zip archive that cannot be read (", w->what, ")", (char *)0) ;
-  }
-  if (!stralloc_0(&d->reason) || !stralloc_0(&d->detail)) nomem() ;
-}
-
-static void logit (policy const *po, char const *event, said const *d, unsigned int line)
-{
-  char fmt[UINT_FMT] ;
-  fmt[uint_fmt(fmt, line)] = 0 ;
-  dcr_log("event", event, "id", po->id, "reason", d->kind, "detail", d->detail.s, "name", d->shown.s, "rule", fmt, (char *)0) ;
-}
-
-/* the rule's own message replaces the reply; one that starts with its
-   own enhanced code keeps it */
-static void reject (policy const *po, rule const *ru, char const *msg, said *d)
-{
-  if (msg)
-  {
-    d->reply.len = 0 ;
-    if (!(msg[0] >= '2' && msg[0] <= '5' && msg[1] == '.')) cat(&d->reply, "5.7.1 ", (char *)0) ;
-    cat(&d->reply, msg, (char *)0) ;
-  }
-  if (!stralloc_0(&d->reply)) nomem() ;
-  logit(po, "mime-reject", d, ru->line) ;
-  dcr_filter_refuse(100, d->reply.s) ;
-}
-
-/* a reason in the tag header, once, while it fits */
-static void tag (policy *po, int removed, char const *text)
-{
-  stralloc t = STRALLOC_ZERO ;
-  cat(&t, removed ? "removed " : "", text, (char *)0) ;
-  if ((!po->tags.len || !memmem(po->tags.s, po->tags.len, t.s, t.len))
-   && po->tags.len + t.len + 3 <= TAGMAX)
-    if ((po->tags.len && !stralloc_cats(&po->tags, "; ")) || !stralloc_catb(&po->tags, t.s, t.len)) nomem() ;
-  stralloc_free(&t) ;
-}
-
-/* the part is replaced, at its end, by a sentence saying why */
-static void remove_part (policy *po, dcr_mime_part const *pt, char const *name, char const *msg, char const *reason)
-{
-  size_t off = po->texts.len ;
-  if (msg) cat(&po->texts, msg, (char *)0) ;
-  else
-  {
-    cat(&po->texts, "dcr-mimecheck removed ", (char *)0) ;
-    if (name) { cat(&po->texts, "the attachment \"", (char *)0) ; show(&po->texts, name) ; cat(&po->texts, "\"", (char *)0) ; }
-    else cat(&po->texts, "a part", (char *)0) ;
-    cat(&po->texts, " (", (char *)0) ;
-    show(&po->texts, pt->type) ;
-    cat(&po->texts, "): ", reason, ".", (char *)0) ;
-  }
-  if (!stralloc_0(&po->texts)) nomem() ;
-  po->pending[pt->depth] = off + 1 ;
-  po->skip[pt->depth] = 1 ;
-  po->text = 0 ;
-  po->zip = 0 ;
-}
-
-static void hit (policy *po, rule const *ru, dcr_mime_part const *pt, why_t const *w)
-{
-  char const *name = pt ? partname(pt) : 0 ;
-  char const *msg = ru->message ? po->r->text.s + ru->message : 0 ;
-  int action = ru->action ;
-  said *d = &po->said ;
-
-  if (action == A_REMOVE && (!pt || !pt->depth)) action = A_REJECT ;   /* the message is the part */
-  say(d, ru, po->r->text.s + ru->arg, pt, name, w) ;
-  if (action == A_REJECT) reject(po, ru, msg, d) ;
-  tag(po, action == A_REMOVE, msg ? msg : d->reason.s) ;
-  if (action == A_REMOVE) remove_part(po, pt, name, msg, d->reason.s) ;
-  logit(po, action == A_TAG ? "mime-tag" : "mime-remove", d, ru->line) ;
-}
-
 /* the ext rules on a name; 0 once the part is removed */
 static int names (policy *po, dcr_mime_part const *pt, char const *name, char const *inner)
 {
@@ -256,12 +80,12 @@ static int names (policy *po, dcr_mime_part const *pt, char const *name, char co
   for (size_t i = 0 ; i < n && !po->skip[pt->depth] ; i++)
   {
     rule const *ru = rules_at(po->r, i) ;
-    why_t w = { .inner = inner } ;
+    policy_why w = { .inner = inner } ;
     if (ru->kind != K_EXT || (ru->action == A_TAG && po->done[i])) continue ;
     w.ext = ext_match(po->r->text.s + ru->arg, x, strlen(x)) ;
     if (!w.ext) continue ;
     if (ru->action == A_TAG) po->done[i] = 1 ;
-    hit(po, ru, pt, &w) ;
+    policy_hit(po, ru, pt, &w) ;
   }
   return !po->skip[pt->depth] ;
 }
@@ -272,9 +96,9 @@ static void each (policy *po, int k, dcr_mime_part const *pt, char const *what)
   for (size_t i = 0 ; i < rules_n(po->r) ; i++)
   {
     rule const *ru = rules_at(po->r, i) ;
-    why_t w = { .what = what } ;
+    policy_why w = { .what = what } ;
     if (ru->kind != k || (pt && po->skip[pt->depth])) continue ;
-    hit(po, ru, pt, &w) ;
+    policy_hit(po, ru, pt, &w) ;
   }
 }
 
@@ -288,13 +112,13 @@ static void textline (policy *po, dcr_mime_part const *pt)
   for (size_t i = 0 ; i < n && po->text ; i++)
   {
     rule const *ru = rules_at(po->r, i) ;
-    why_t w = { 0 } ;
+    policy_why w = { 0 } ;
     int m ;
     if ((ru->kind != K_WORD && ru->kind != K_REGEX) || (ru->action == A_TAG && po->done[i])) continue ;
     m = ru->kind == K_WORD ? strstr(po->line, po->r->text.s + ru->arg) != 0 : !regexec(&ru->re, po->line, 0, 0, 0) ;
     if (!m) continue ;
     if (ru->action == A_TAG) po->done[i] = 1 ;
-    hit(po, ru, pt, &w) ;
+    policy_hit(po, ru, pt, &w) ;
   }
 }
 
@@ -384,7 +208,7 @@ static void zipend (policy *po, dcr_mime_part const *pt)
   if (!why) return ;
   {
     stralloc shown = STRALLOC_ZERO ;
-    if (partname(pt)) show(&shown, partname(pt)) ;
+    if (policy_partname(pt)) policy_show(&shown, policy_partname(pt)) ;
     if (!stralloc_0(&shown)) nomem() ;
     dcr_log("event", "mime-badzip", "id", po->id, "name", shown.s, "detail", why, (char *)0) ;
     stralloc_free(&shown) ;
@@ -407,10 +231,10 @@ static void on_begin (void *ctx, dcr_mime_part const *pt)
   for (size_t i = 0 ; i < rules_n(r) && !po->skip[d] ; i++)
   {
     rule const *ru = rules_at(r, i) ;
-    why_t w = { 0 } ;
+    policy_why w = { 0 } ;
     if (ru->kind != K_TYPE || (ru->action == A_TAG && po->done[i]) || !type_match(r->text.s + ru->arg, pt->type)) continue ;
     if (ru->action == A_TAG) po->done[i] = 1 ;
-    hit(po, ru, pt, &w) ;
+    policy_hit(po, ru, pt, &w) ;
   }
   if (pt->filename[0] && !names(po, pt, pt->filename, 0)) return ;
   if (pt->name[0] && strcmp(pt->name, pt->filename) && !names(po, pt, pt->name, 0)) return ;
