@@ -12,7 +12,7 @@
 #include <dcr/mime.h>
 
 /* dcr-mimecheck: the rules file (rules.c), the checks on the parser's
-   events (policy.c), zip central directories (zip.c), the new message
+   events (policy.c, hit.c), zip central directories (zip.c), the new message
    (rewrite.c). */
 
  /* rules.c */

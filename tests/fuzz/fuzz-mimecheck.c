@@ -1,6 +1,6 @@
 /* ISC license. */
 /* libFuzzer target: dcr-mimecheck's rules file (src/mime/rules.c), its
-   checks on the parser's events (policy.c) and the new message
+   checks on the parser's events (policy.c, hit.c) and the new message
    (rewrite.c). The input is a rules file, a NUL, then a message; without
    a NUL, all of it is the message, checked by a rule of every kind and
    action (DEFAULT). Besides not crashing:
