@@ -68,7 +68,7 @@ static int getline_ (buffer *b, char *line, char const *file)
       w = 0 ;
       r = getlnmax(b, line, USERLINE_MAX + 2, &w, '\n') ;
       if (r < 0 && errno != ERANGE) break ;
-      ended = r >= 0 ;   /* its LF, or EOF */
+      ended = r >= 0 || line[w-1] == '\n' ;   /* its LF (also as the last byte of a full buffer), or EOF */
     }
     if (ended) return -1 ;
   }

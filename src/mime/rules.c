@@ -106,6 +106,14 @@ static int setting (rules *r, char const *name, char const *value, char const **
   return 0 ;
 }
 
+static int message_ok (char const *m, char const **why)
+{
+  if (!*m) { *why = "empty message" ; return 0 ; }
+  for (char const *c = m ; *c ; c++)
+    if ((unsigned char)*c < 32 || (unsigned char)*c >= 127) { *why = "a message is printable ASCII" ; return 0 ; }
+  return 1 ;
+}
+
 static int oneline (rules *r, char const *s, size_t n, unsigned int line, stralloc *sa, char const **why, char *errbuf, size_t errlen)
 {
   size_t w[WORDS] ;
@@ -147,6 +155,7 @@ static int oneline (rules *r, char const *s, size_t n, unsigned int line, strall
   if (x.kind == K_MALFORMED && x.action == A_REMOVE) { *why = "malformed MIME cannot be removed: reject or tag" ; return 0 ; }
   if (k < 2 + needarg) { *why = "the list, word or expression to match is missing" ; return 0 ; }
   if (k > 3 + needarg) { *why = "too many words (put the message in double quotes)" ; return 0 ; }
+  if (k == 3 + needarg && !message_ok(sa->s + w[2 + needarg], why)) return 0 ;   /* before a regcomp */
   x.arg = r->text.len ;
   if (needarg)
   {
@@ -176,21 +185,20 @@ static int oneline (rules *r, char const *s, size_t n, unsigned int line, strall
           *why = errbuf ;
           return 0 ;
         }
-        if (!stralloc_cats(&r->text, arg) || !stralloc_0(&r->text)) return -1 ;
+        if (!stralloc_cats(&r->text, arg) || !stralloc_0(&r->text)) goto nomem ;
         r->has_text = 1 ;
       }
     }
   }
   if (k == 3 + needarg)
   {
-    char const *m = sa->s + w[2 + needarg] ;
-    if (!*m) { *why = "empty message" ; return 0 ; }
-    for (char const *c = m ; *c ; c++)
-      if ((unsigned char)*c < 32 || (unsigned char)*c >= 127) { *why = "a message is printable ASCII" ; return 0 ; }
     x.message = r->text.len ;
-    if (!stralloc_cats(&r->text, m) || !stralloc_0(&r->text)) return -1 ;
+    if (!stralloc_cats(&r->text, sa->s + w[2 + needarg]) || !stralloc_0(&r->text)) goto nomem ;
   }
-  return genalloc_append(rule, &r->list, &x) ? 1 : -1 ;
+  if (genalloc_append(rule, &r->list, &x)) return 1 ;
+ nomem:
+  if (x.kind == K_REGEX) regfree(&x.re) ;   /* compiled, and in no rule that rules_free sees */
+  return -1 ;
 }
 
 int rules_parse (rules *r, char const *s, size_t len, unsigned int *line, char const **why, char *errbuf, size_t errlen)

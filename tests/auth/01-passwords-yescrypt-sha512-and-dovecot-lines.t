@@ -7,7 +7,8 @@
 # another case are exit 1 and prog does not run; comments, blank lines,
 # surrounding spaces, CRLF, extra colon fields and a last line without
 # LF are fine; a line over 4096 bytes (4097, 5000) is skipped with a log naming
-# file:line and the next line still counts, a line of 4096 is read; a
+# file:line and the next line still counts (also after a line of 2 x 4098
+# - 1 bytes, whose LF ends a full read), a line of 4096 is read; a
 # line without a colon is logged; AUTH_MECH unset, PLAIN or login are
 # passwords, CRAM-MD5 is refused; a timestamp after the secret is ignored.
 import os, re, sys, tempfile
@@ -106,6 +107,14 @@ def main():
     # the second alice line is never consulted: the first one wins
     rc, out, err, _ = attempt('alice', 's3cret:with colon', 'PLAIN')
     is_(rc, 1, 'a user listed twice: the first line is the one')
+
+    # a long line whose LF is the last byte of a full read buffer (2 x 4098
+    # - 1 bytes): the line after it is still read, and the lines counted
+    for n in (8195, 12293):
+        users2 = write(os.path.join(top, 'users%d' % n), 'x' * n + '\nkate:%s\nno colon\n' % y)
+        rc, out, err, _ = checkpass(['-u', users2] + prog, b'kate\0correct horse\0', mech='PLAIN')
+        ok(rc == 0 and ran() == 'kate|' and 'line=3 why="no colon, skipped"' in err,
+           'after a %d-byte line, the next line is read and the one after is line 3' % n)
 
     # prog found on PATH, its arguments passed; a missing prog is 111
     rc, out, err, _ = checkpass(['-u', users, 'echo', 'a', 'b'], b'alice\0correct horse\0', mech='PLAIN')

@@ -4,9 +4,9 @@
    never name a directory outside the one the template means. The input
    is a template, a NUL, then the recipient; without a NUL, the template
    is /var/mail/%d/%u/Maildir. Besides not crashing:
-   - a template that passes the check is absolute, without control octets;
    - an expansion that succeeds is NUL-terminated, no longer than
      MD_PATHMAX, appended after what the stralloc held (kept as it was),
+     has exactly the template's '/' (no part adds a directory level),
      and adds no "/." (so no "." or ".." component, no hidden name) and
      no "//" that the template does not have itself;
    - a refused expansion says why and leaves the stralloc as it was. */
@@ -18,6 +18,13 @@
 #include <skalibs/stralloc.h>
 
 #include "../../src/maildir/maildir.h"
+
+static size_t slashes (char const *s, size_t n)
+{
+  size_t k = 0 ;
+  for (size_t i = 0 ; i < n ; i++) k += s[i] == '/' ;
+  return k ;
+}
 
 static int has (char const *s, size_t n, char const *what)
 {
@@ -41,9 +48,6 @@ int LLVMFuzzerTestOneInput (uint8_t const *data, size_t size)
   if (!md_template_check(tmpl))
   {
     size_t tl = strlen(tmpl) ;
-    if (tmpl[0] != '/') abort() ;
-    for (size_t i = 0 ; i < tl ; i++)
-      if ((unsigned char)tmpl[i] < 32 || tmpl[i] == 0x7f) abort() ;
     if (!stralloc_cats(&sa, prefix)) abort() ;
     if (md_expand(&sa, tmpl, addr, &why))
     {
@@ -51,7 +55,7 @@ int LLVMFuzzerTestOneInput (uint8_t const *data, size_t size)
       size_t n = sa.len - (sizeof prefix - 1) ;
       if (memcmp(sa.s, prefix, sizeof prefix - 1)) abort() ;
       if (!n || p[n-1] || strlen(p) != n - 1 || n - 1 > MD_PATHMAX) abort() ;
-      if (p[0] != '/') abort() ;
+      if (p[0] != '/' || slashes(p, n - 1) != slashes(tmpl, tl)) abort() ;
       if (has(p, n - 1, "/.") && !has(tmpl, tl, "/.")) abort() ;
       if (has(p, n - 1, "//") && !has(tmpl, tl, "//")) abort() ;
     }
