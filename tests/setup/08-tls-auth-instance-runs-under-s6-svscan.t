@@ -22,12 +22,11 @@ import ssl
 import subprocess
 import sys
 import tempfile
-import time
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), '..', 'lib'))
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from dcrtest import ok, is_, like, diag, skip, run, bin_path, queued_id, qid_bucket  # noqa: E402
-from s6lib import free_port, procs_under, wait_ready, wait_for, kill_under  # noqa: E402
+from s6lib import free_port, wait_ready, wait_for, svscan_stops, stop_svscan  # noqa: E402
 
 HOST = '127.0.0.1'
 MSG = b'Subject: dcr-setup TLS test\r\n\r\nhello over TLS\r\n'
@@ -225,28 +224,9 @@ def main():
         ok('dcr-checkpass: event=auth user=alice mech=PLAIN result=ok' in got,
            'submission: dcr-checkpass (through conf/checkpassword) logs the login')
 
-        subprocess.run(['s6-svscanctl', '-t', os.path.join(inst, 'service')], timeout=10)
-        try:
-            rc = svscan.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            rc = None
-        is_(rc, 0, 's6-svscanctl -t stops s6-svscan')
-        deadline = time.time() + 5
-        while procs_under(tmp) and time.time() < deadline:
-            time.sleep(0.1)
-        is_(procs_under(tmp), [], 'no process of the instance is left')
+        svscan_stops(svscan, inst, tmp)
     finally:
-        if svscan and svscan.poll() is None:
-            subprocess.run(['s6-svscanctl', '-q', os.path.join(tmp, 'inst', 'service')],
-                           timeout=10, capture_output=True)
-            try:
-                svscan.wait(timeout=5)
-            except subprocess.TimeoutExpired:
-                pass
-        kill_under(tmp)
-        if svscan and svscan.poll() is None:
-            svscan.kill()
-            svscan.wait()
+        stop_svscan(svscan, os.path.join(tmp, 'inst', 'service'), tmp)
         if logf:
             logf.close()
         shutil.rmtree(tmp, ignore_errors=True)

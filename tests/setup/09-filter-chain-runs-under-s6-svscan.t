@@ -16,7 +16,7 @@ import tempfile
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), '..', 'lib'))
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from dcrtest import ok, is_, like, diag, skip, run, bin_path, queued_id  # noqa: E402
-from s6lib import free_port, procs_under, wait_ready, kill_under  # noqa: E402
+from s6lib import free_port, wait_ready, stop_svscan  # noqa: E402
 
 
 def main():
@@ -90,15 +90,7 @@ def main():
         ok(b'X-Example: yes\n' in data and b'X-Other' not in data, 'dcr-when ran the filter for example.test only')
         ok(data.index(b'X-First') < data.index(b'X-Example'), 'in the order of --filter')
     finally:
-        if svscan and svscan.poll() is None:
-            subprocess.run(['s6-svscanctl', '-t', os.path.join(tmp, 'inst', 'service')],
-                           timeout=10, capture_output=True)
-            try:
-                svscan.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                svscan.kill()
-                svscan.wait()
-        kill_under(tmp)
+        stop_svscan(svscan, os.path.join(tmp, 'inst', 'service'), tmp)
         shutil.rmtree(tmp, ignore_errors=True)
 
 

@@ -20,7 +20,7 @@ sys.path.insert(0, os.path.join(here, '..', 'lib'))
 sys.path.insert(0, os.path.join(here, '..', 'sni'))
 sys.path.insert(0, here)
 from dcrtest import ok, is_, like, diag, skip, run, bin_path  # noqa: E402
-from s6lib import free_port, wait_ready, kill_under  # noqa: E402
+from s6lib import free_port, wait_ready, stop_svscan  # noqa: E402
 from snilib import Certs, TlsBackend, tls_fetch  # noqa: E402
 
 
@@ -93,16 +93,9 @@ def main():
         r = setup(inst, '--force', '--smtp', '127.0.0.1:%d' % free_port('127.0.0.1'), '--route', 'a.test maildir:/x')
         ok(r.returncode == 0 and not os.path.exists(svc), '--force without --sni removes service/sniproxy')
     finally:
-        if svscan and svscan.poll() is None:
-            subprocess.run(['s6-svscanctl', '-t', os.path.join(tmp, 'inst', 'service')], timeout=10, capture_output=True)
-            try:
-                svscan.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                svscan.kill()
-                svscan.wait()
+        stop_svscan(svscan, os.path.join(tmp, 'inst', 'service'), tmp)
         for x in bes:
             x.stop()
-        kill_under(tmp)
         shutil.rmtree(tmp, ignore_errors=True)
 
 

@@ -8,10 +8,10 @@ import socket
 import subprocess
 import time
 
-from dcrtest import diag, free_port
+from dcrtest import diag, free_port, is_
 
 __all__ = ['free_port', 'have_ipv6', 'procs_under', 'wait_ready', 'wait_for',
-           'kill_under']
+           'kill_under', 'svscan_stops', 'stop_svscan']
 
 
 def have_ipv6():
@@ -82,3 +82,33 @@ def kill_under(path):
             except OSError:
                 pass
         time.sleep(0.2)
+
+
+def svscan_stops(svscan, inst, tmp):
+    """Two checks: s6-svscanctl -t on inst's service/ stops s6-svscan
+    with exit 0, and no process of the instance (under tmp) is left."""
+    subprocess.run(['s6-svscanctl', '-t', os.path.join(inst, 'service')], timeout=10)
+    try:
+        rc = svscan.wait(timeout=15)
+    except subprocess.TimeoutExpired:
+        rc = None
+    is_(rc, 0, 's6-svscanctl -t stops s6-svscan')
+    deadline = time.time() + 5
+    while procs_under(tmp) and time.time() < deadline:
+        time.sleep(0.1)
+    is_(procs_under(tmp), [], 'no process of the instance is left')
+
+
+def stop_svscan(svscan, servicedir, tmp):
+    """For a finally: whatever happened, s6-svscan (a Popen, or None) and
+    every process under tmp are gone."""
+    if svscan and svscan.poll() is None:
+        subprocess.run(['s6-svscanctl', '-q', servicedir], timeout=10, capture_output=True)
+        try:
+            svscan.wait(timeout=5)
+        except subprocess.TimeoutExpired:
+            pass
+    kill_under(tmp)
+    if svscan and svscan.poll() is None:
+        svscan.kill()
+        svscan.wait()
