@@ -39,6 +39,7 @@ LIBDCR_SRCS := \
   src/lib/filter.c \
   src/lib/cond.c \
   src/lib/mime.c \
+  src/lib/mimecte.c \
   src/lib/mimefield.c
 
 dcr-tcpd_SRCS := src/tcp/dcr-tcpd.c src/tcp/child.c src/tcp/workers.c src/tcp/rules.c src/tcp/proxy.c src/tcp/conntable.c

@@ -9,6 +9,7 @@
 #include <dcr/mime.h>
 
 #include "mimechar.h"
+#include "mimeent.h"
 
 /* The input is cut into lines. A line of at most LBUF octets (its LF
    included) is a candidate delimiter line and is seen whole; a longer
@@ -19,26 +20,6 @@
    newline before a delimiter is the delimiter's (RFC 2046 5.1.1). */
 
 #define LBUF (DCR_MIME_LINEMAX + 2)
-
-enum { M_HEADER, M_BODY, M_PREAMBLE, M_CHILD, M_EPILOGUE } ;
-
-struct dcr_mime_ent_s
-{
-  dcr_mime_part part ;
-  char boundary[DCR_MIME_BOUNDMAX + 1] ;
-  size_t blen ;
-  unsigned char mode ;
-  int digest ;               /* multipart/digest: parts default to message/rfc822 */
-  uint32_t b64acc ;          /* decoders */
-  unsigned int b64n ;
-  unsigned char qpst ;
-  char qp1 ;
-  size_t outlen ;
-  char out[1024] ;   /* last: not cleared */
-} ;
-
-
-
 
 
  /* Part headers */
@@ -102,101 +83,6 @@ static void parse_header (dcr_mime *p, dcr_mime_ent *e, stralloc *tmp)
 }
 
 
- /* Body data: decoded and passed on */
-
-static void flush (dcr_mime *p, dcr_mime_ent *e)
-{
-  if (e->outlen && p->ev.data) p->ev.data(p->ctx, &e->part, e->out, e->outlen) ;
-  e->outlen = 0 ;
-}
-
-static void put (dcr_mime *p, dcr_mime_ent *e, char c)
-{
-  e->out[e->outlen++] = c ;
-  if (e->outlen == sizeof e->out) flush(p, e) ;
-}
-
-static void bad (dcr_mime_ent *e, dcr_mime *p, unsigned int bit) { e->part.malformed |= bit ; p->malformed |= bit ; }
-
-static void qp (dcr_mime *p, dcr_mime_ent *e, unsigned char c)
-{
-  for (;;)
-    switch (e->qpst)
-    {
-      case 0 :
-        if (c == '=') e->qpst = 1 ; else put(p, e, c) ;
-        return ;
-      case 1 :
-        if (hexval(c) >= 0) { e->qp1 = c ; e->qpst = 2 ; return ; }
-        if (c == '\n') { e->qpst = 0 ; return ; }
-        if (isblank_(c) || c == '\r') { e->qpst = 3 ; return ; }
-        bad(e, p, DCR_MIME_MQP) ; put(p, e, '=') ; e->qpst = 0 ;
-        continue ;
-      case 2 :
-        if (hexval(c) >= 0) { put(p, e, (hexval(e->qp1) << 4) | hexval(c)) ; e->qpst = 0 ; return ; }
-        bad(e, p, DCR_MIME_MQP) ; put(p, e, '=') ; put(p, e, e->qp1) ; e->qpst = 0 ;
-        continue ;
-      default :
-        if (c == '\n') { e->qpst = 0 ; return ; }
-        if (isblank_(c) || c == '\r') return ;
-        bad(e, p, DCR_MIME_MQP) ; e->qpst = 0 ;
-        continue ;
-    }
-}
-
-static void b64 (dcr_mime *p, dcr_mime_ent *e, unsigned char c)
-{
-  int v = b64val(c) ;
-  if (v >= 0)
-  {
-    e->b64acc = (e->b64acc << 6) | v ;
-    if (++e->b64n == 4)
-    {
-      put(p, e, e->b64acc >> 16) ; put(p, e, e->b64acc >> 8) ; put(p, e, e->b64acc) ;
-      e->b64n = 0 ; e->b64acc = 0 ;
-    }
-  }
-  else if (c == '=')
-  {
-    /* padding ends a quantum; decoding goes on after it (concatenated base64) */
-    if (e->b64n == 2) put(p, e, e->b64acc >> 4) ;
-    else if (e->b64n == 3) { put(p, e, e->b64acc >> 10) ; put(p, e, e->b64acc >> 2) ; }
-    else if (e->b64n == 1) bad(e, p, DCR_MIME_MBASE64) ;
-    e->b64n = 0 ; e->b64acc = 0 ;
-  }
-  else if (!isblank_(c) && c != '\r' && c != '\n') bad(e, p, DCR_MIME_MBASE64) ;
-}
-
-static void bodydata (dcr_mime *p, dcr_mime_ent *e, char const *s, size_t n)
-{
-  size_t i ;
-  switch (e->part.cte)
-  {
-    case DCR_MIME_BASE64 : for (i = 0 ; i < n ; i++) b64(p, e, s[i]) ; break ;
-    case DCR_MIME_QP : for (i = 0 ; i < n ; i++) qp(p, e, s[i]) ; break ;
-    default :
-      flush(p, e) ;
-      if (n && p->ev.data) p->ev.data(p->ctx, &e->part, s, n) ;
-      return ;
-  }
-  flush(p, e) ;
-}
-
-static void decoder_end (dcr_mime *p, dcr_mime_ent *e)
-{
-  if (e->part.cte == DCR_MIME_BASE64)
-  {
-    if (e->b64n == 1) bad(e, p, DCR_MIME_MBASE64) ;
-    else if (e->b64n) b64(p, e, '=') ;
-  }
-  else if (e->part.cte == DCR_MIME_QP && e->qpst == 2)
-  {
-    bad(e, p, DCR_MIME_MQP) ;
-    put(p, e, '=') ; put(p, e, e->qp1) ;
-  }
-  flush(p, e) ;
-}
-
 /* body octets of a leaf: the held newline goes first, a trailing one is held */
 static void bodybytes (dcr_mime *p, dcr_mime_ent *e, char const *s, size_t n)
 {
@@ -207,11 +93,11 @@ static void bodybytes (dcr_mime *p, dcr_mime_ent *e, char const *s, size_t n)
     return ;
   }
   if (!n) return ;
-  if (p->heldlen) bodydata(p, e, p->held, p->heldlen) ;
+  if (p->heldlen) mime_bodydata(p, e, p->held, p->heldlen) ;
   p->heldlen = 0 ;
   if (s[n-1] == '\n') h = n >= 2 && s[n-2] == '\r' ? 2 : 1 ;
   else if (s[n-1] == '\r') h = 1 ;
-  bodydata(p, e, s, n - h) ;
+  mime_bodydata(p, e, s, n - h) ;
   memcpy(p->held, s + n - h, h) ;
   p->heldlen = h ;
 }
@@ -248,12 +134,12 @@ static void begin (dcr_mime *p, uint64_t body_off)
   if (!strncmp(e->part.type, "multipart/", 10))
   {
     unsigned int i ;
-    if (!e->blen) bad(e, p, DCR_MIME_MNOBOUNDARY) ;
+    if (!e->blen) mime_bad(e, p, DCR_MIME_MNOBOUNDARY) ;
     else
     {
       for (i = 0 ; i < p->top ; i++)
         if (p->stack[i].part.multipart && p->stack[i].blen == e->blen && !memcmp(p->stack[i].boundary, e->boundary, e->blen)) break ;
-      if (i < p->top) { bad(e, p, DCR_MIME_MSAMEBOUNDARY) ; e->blen = 0 ; }
+      if (i < p->top) { mime_bad(e, p, DCR_MIME_MSAMEBOUNDARY) ; e->blen = 0 ; }
       else
       {
         e->part.multipart = 1 ;
@@ -278,13 +164,13 @@ static void end (dcr_mime *p, uint64_t end_off)
   dcr_mime_ent *e = &p->stack[p->top] ;
   if (e->mode == M_HEADER)
   {
-    if (e->part.depth && p->hdr.len) bad(e, p, DCR_MIME_MHEADER) ;
+    if (e->part.depth && p->hdr.len) mime_bad(e, p, DCR_MIME_MHEADER) ;
     begin(p, end_off) ;
     if (p->err) return ;
     if (e->part.message) { end(p, end_off) ; if (p->err) return ; }
   }
-  if (e->part.multipart && e->mode != M_EPILOGUE) bad(e, p, DCR_MIME_MNOCLOSE) ;
-  if (e->mode == M_BODY) decoder_end(p, e) ;
+  if (e->part.multipart && e->mode != M_EPILOGUE) mime_bad(e, p, DCR_MIME_MNOCLOSE) ;
+  if (e->mode == M_BODY) mime_decoder_end(p, e) ;
   e->part.end_off = end_off > e->part.body_off ? end_off : e->part.body_off ;
   if (p->ev.end) p->ev.end(p->ctx, &e->part) ;
   if (p->top) p->top-- ;
@@ -433,7 +319,7 @@ int dcr_mime_finish (dcr_mime *p)
     char h[2] ; size_t n = p->heldlen ;
     memcpy(h, p->held, n) ;
     p->heldlen = 0 ;
-    bodydata(p, &p->stack[p->top], h, n) ;
+    mime_bodydata(p, &p->stack[p->top], h, n) ;
   }
   while (!p->err)
   {
