@@ -21,7 +21,7 @@
 /* One line (no LF, NUL-terminated, writable) to name and hash.
    Returns 1 with *name (of *namelen bytes) and *hash set, 0 for a line
    to skip (blank, comment), -1 for a line without a colon. */
-int users_parseline (char *s, char const **name, size_t *namelen, char const **hash)
+static int parseline (char *s, char const **name, size_t *namelen, char const **hash)
 {
   size_t len = strlen(s), c ;
   while (len && (s[len-1] == ' ' || s[len-1] == '\t' || s[len-1] == '\r')) s[--len] = 0 ;
@@ -101,7 +101,7 @@ int users_lookup (char const *file, char const *user, char *hash, char *dummy)
     size_t namelen ;
     char fmt[UINT_FMT] ;
     fmt[uint_fmt(fmt, ++lineno)] = 0 ;
-    if (r > 0) r = users_parseline(line, &name, &namelen, &h) ;
+    if (r > 0) r = parseline(line, &name, &namelen, &h) ;
     else
     {
       dcr_log("event", "users-file", "file", file, "line", fmt, "why", "line over 4096 bytes, skipped", (char *)0) ;

@@ -2,14 +2,7 @@
 #ifndef DCR_AUTH_USERS_H
 #define DCR_AUTH_USERS_H
 
-#include <stddef.h>
-
 #define USERLINE_MAX 4096  /* a users file line, without its LF */
-
-/* One line (no LF, NUL-terminated, writable) to name and hash.
-   Returns 1 with *name (of *namelen bytes) and *hash set, 0 for a line
-   to skip (blank, comment), -1 for a line without a colon. */
-extern int users_parseline (char *s, char const **name, size_t *namelen, char const **hash) ;
 
 /* The crypt(3) string of a hash: Dovecot's {SHA512-CRYPT}, {BLF-CRYPT},
    {CRYPT}... prefixes dropped; 0 for another scheme (never matches). */

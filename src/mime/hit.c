@@ -52,11 +52,12 @@ static void cat (stralloc *sa, ...)
   va_end(ap) ;
 }
 
-/* sa's text as a C string, still open for appending */
-static void cstr (stralloc *sa)
+/* d->detail: s as shown, a C string still open for appending */
+static void detail (said *d, char const *s)
 {
-  if (!stralloc_0(sa)) nomem() ;
-  sa->len-- ;
+  policy_show(&d->detail, s) ;
+  if (!stralloc_0(&d->detail)) nomem() ;
+  d->detail.len-- ;
 }
 
 static void say (said *d, rule const *ru, char const *arg, dcr_mime_part const *pt, char const *name, policy_why const *w)
@@ -71,8 +72,7 @@ static void say (said *d, rule const *ru, char const *arg, dcr_mime_part const *
   {
     case K_EXT :
       d->kind = "ext" ;
-      policy_show(&d->detail, w->ext) ;   /* the rules file's octets, shown as a name is */
-      cstr(&d->detail) ;
+      detail(d, w->ext) ;   /* the rules file's octets, shown as a name is */
       cat(&d->reason, "file type .", d->detail.s, ": ", d->shown.s, (char *)0) ;
       cat(&d->reply, "attachment \"", (char *)0) ;
       if (name) policy_show(&d->reply, name) ; else cat(&d->reply, "(no name)", (char *)0) ;
@@ -81,22 +81,19 @@ static void say (said *d, rule const *ru, char const *arg, dcr_mime_part const *
       break ;
     case K_TYPE :
       d->kind = "type" ;
-      policy_show(&d->detail, pt->type) ;
-      cstr(&d->detail) ;
+      detail(d, pt->type) ;
       cat(&d->reason, "content type ", d->detail.s, (char *)0) ;
       cat(&d->reply, "content of type ", d->detail.s, " is not accepted", (char *)0) ;
       break ;
     case K_WORD :
       d->kind = "word" ;
-      policy_show(&d->detail, arg) ;
-      cstr(&d->detail) ;
+      detail(d, arg) ;
       cat(&d->reason, "blocked phrase \"", d->detail.s, "\"", (char *)0) ;
       cat(&d->reply, "message refused: its text holds a blocked phrase (\"", d->detail.s, "\")", (char *)0) ;
       break ;
     case K_REGEX :
       d->kind = "regex" ;
-      policy_show(&d->detail, arg) ;
-      cstr(&d->detail) ;
+      detail(d, arg) ;
       cat(&d->reason, "blocked pattern \"", d->detail.s, "\"", (char *)0) ;
       cat(&d->reply, "message refused: its text matches a blocked pattern", (char *)0) ;
       break ;

@@ -100,8 +100,9 @@ int LLVMFuzzerTestOneInput (uint8_t const *data, size_t size)
   if (strcmp(dummy, mdummy)) abort() ;
   if (found)
   {
+    /* the hash itself, or what follows its {SCHEME}, or 0 */
     char const *h = users_unscheme(hash) ;
-    if (h && (h < hash || h > hash + strlen(hash))) abort() ;
+    if (hash[0] != '{' ? h != hash : h && (h <= hash || h[-1] != '}' || memchr(hash, '}', h - 1 - hash))) abort() ;
   }
   return 0 ;
 }
